@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/sirupsen/logrus"
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes are part of the CLI contract (design.md §3); only this package decides them.
+const (
+	exitOK            = 0
+	exitAppFailed     = 1
+	exitUsage         = 2
+	exitCluster       = 3
+	exitResources     = 4
+	exitKilledByOther = 5
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:      "orca-yarn",
+		Usage:     "run a Python program (Ray, Spark, or any command) on a YARN cluster",
+		Version:   version,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"ORCA_YARN_LOG_LEVEL"}},
+		},
+		Before: func(c *cli.Context) error {
+			if _, err := logrus.ParseLevel(c.String("log-level")); err != nil {
+				return usageError(fmt.Errorf("--log-level %q: want debug, info, warn or error", c.String("log-level")))
+			}
+			return nil
+		},
+		Commands: []*cli.Command{
+			versionCommand(),
+		},
+		HideHelpCommand: true,
+		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to exit codes
+	}
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the version of this binary",
+		Action: func(c *cli.Context) error {
+			_, err := fmt.Fprintf(c.App.Writer, "orca-yarn %s\n", version)
+			return err
+		},
+	}
+}
+
+
+// errUsage marks errors caused by how the command was called.
+var errUsage = errors.New("usage")
+
+func usageError(err error) error { return fmt.Errorf("%w: %w", errUsage, err) }
+
+// run executes the CLI and maps the outcome to a documented exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	err := app.Run(args)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "orca-yarn: %v\n", err)
+	return exitCodeFor(err)
+}

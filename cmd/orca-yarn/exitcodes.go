@@ -1,0 +1,33 @@
+package main
+
+import (
+	"errors"
+)
+
+// codedError carries the exit code a command decided on, next to the error that caused it.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }
+
+// withExitCode attaches the documented exit code to err.
+func withExitCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &codedError{code: code, err: err}
+}
+
+// exitCodeFor maps an error returned by the CLI to an exit code. Command actions classify their own
+// failures with withExitCode; anything unclassified comes from flag or argument parsing in the CLI
+// framework itself, which is the caller's mistake (2).
+func exitCodeFor(err error) int {
+	var coded *codedError
+	if errors.As(err, &coded) {
+		return coded.code
+	}
+	return exitUsage
+}
