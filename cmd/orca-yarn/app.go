@@ -57,7 +57,6 @@ func versionCommand() *cli.Command {
 	}
 }
 
-
 // errUsage marks errors caused by how the command was called.
 var errUsage = errors.New("usage")
 
