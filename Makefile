@@ -1,0 +1,70 @@
+# orca-yarn: build, local real Hadoop cluster, tests. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+GO_LDFLAGS := -s -w -X main.version=$(VERSION)
+CLUSTER := integration/cluster/cluster.sh
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_SECONDS ?= 30
+TEST_LOG_DIR := .cache/test-logs
+
+.PHONY: help deps build test test-unit test-integration fuzz fuzz-smoke cluster-up cluster-down cluster-status \
+	proto proto-check bench demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+deps: ## install what builds and tests need (apt packages, Go modules)
+	@scripts/install-deps.sh
+
+build: ## build bin/orca-yarn (static)
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(GO_LDFLAGS)' -o bin/orca-yarn ./cmd/orca-yarn
+
+test: deps ## everything: unit, fuzz smoke, generated-code check, then integration on a real cluster
+	$(MAKE) --no-print-directory proto-check
+	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory fuzz-smoke
+	$(MAKE) --no-print-directory test-integration
+
+test-unit: ## unit tests (no cluster needed; integration tests skip with a message)
+	scripts/gotest.sh unit -race -count=1 ./...
+
+# The cluster is started (or reused) first; if it cannot start, this target fails: it never skips.
+test-integration: build ## integration tests against the local real cluster (or $HADOOP_CONF_DIR)
+	@mkdir -p $(TEST_LOG_DIR)
+	@if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up | tail -n 1 > $(TEST_LOG_DIR)/cluster.env; \
+	  else echo "export HADOOP_CONF_DIR=$$HADOOP_CONF_DIR" > $(TEST_LOG_DIR)/cluster.env; fi
+	source $(TEST_LOG_DIR)/cluster.env && ORCA_REQUIRE_CLUSTER=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn \
+	  scripts/gotest.sh integration -tags integration -count=1 -p 1 -timeout 30m -v ./integration/...
+
+fuzz-smoke: ## every fuzz target for $(FUZZ_SMOKE_SECONDS)s
+	scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
+
+fuzz: ## every fuzz target for $(FUZZ_SECONDS)s
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+cluster-up: deps ## start (or reuse) the local Hadoop cluster; last line: export HADOOP_CONF_DIR=...
+	@$(CLUSTER) up
+
+cluster-down: ## stop the local Hadoop cluster
+	@$(CLUSTER) down
+
+cluster-status: ## daemons, HDFS and YARN health of the local cluster
+	@$(CLUSTER) status
+
+proto: ## regenerate yarnpb/ Go code with the pinned protoc and protoc-gen-go
+	scripts/gen-proto.sh
+
+proto-check: ## fail if the committed generated code is stale
+	scripts/check-proto.sh
+
+bench: build ## benchmarks; results are written to docs/benchmarks.md
+	bench/run.sh
+
+demo: deps build ## bring up the cluster if HADOOP_CONF_DIR is unset, then show its status
+	@if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up; $(CLUSTER) status; \
+	  else echo "using HADOOP_CONF_DIR=$$HADOOP_CONF_DIR"; fi
+	bin/orca-yarn version
+
+clean: ## remove build outputs (not the download cache)
+	rm -rf bin $(TEST_LOG_DIR)

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# A real Hadoop pseudo-cluster as plain JVM processes: NameNode, DataNode, ResourceManager (with its
+# web proxy) and two NodeManagers on distinct loopback addresses and host names.
+#
+#   cluster.sh up       start (or reuse a healthy running cluster); last line: export HADOOP_CONF_DIR=...
+#   cluster.sh down     stop every daemon the harness started
+#   cluster.sh status   print daemon PIDs, HDFS and YARN health; exit 1 when not healthy
+#   cluster.sh env      print the export line of a running cluster
+#
+# Settings (environment): ORCA_HADOOP_VERSION (default 3.4.3), ORCA_CLUSTER_HOME (/tmp/orca-yarn-cluster),
+# ORCA_CLUSTER_START_TIMEOUT seconds (240), ORCA_CLUSTER_FRESH=1 to wipe HDFS and YARN state first.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+START_TIMEOUT=${ORCA_CLUSTER_START_TIMEOUT:-240}
+RM_WEB=http://$MASTER_HOST:8088
+NN_WEB=http://$MASTER_HOST:9870
+
+log() { echo "cluster: $*" >&2; }
+
+pid_alive() { [ -f "$PID_DIR/$1.pid" ] && kill -0 "$(cat "$PID_DIR/$1.pid")" 2>/dev/null; }
+
+# ensure_hosts maps each harness host name to its loopback alias. Linux routes all of 127/8 to lo,
+# so no interface set-up is needed, only name resolution.
+ensure_hosts() {
+  local names=("$MASTER_HOST" "${NM_HOSTS[@]}") ips=("$MASTER_IP" "${NM_IPS[@]}") i missing=()
+  for i in "${!names[@]}"; do
+    if [ "$(getent hosts "${names[$i]}" | awk '{print $1}')" != "${ips[$i]}" ]; then
+      missing+=("${ips[$i]} ${names[$i]}")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ ! -w /etc/hosts ]; then
+    log "host names missing from /etc/hosts; as root, add:"
+    printf '  %s\n' "${missing[@]}" >&2
+    return 1
+  fi
+  # Rewrite with cat rather than sed -i: /etc/hosts is often a bind mount.
+  { cat /etc/hosts; echo "# orca-yarn test cluster"; printf '%s\n' "${missing[@]}"; } >/tmp/orca-hosts.$$
+  cat /tmp/orca-hosts.$$ >/etc/hosts && rm -f /tmp/orca-hosts.$$
+  log "added ${#missing[@]} host name(s) to /etc/hosts"
+}
+
+nodes_running() { curl -fsS --max-time 5 "$RM_WEB/ws/v1/cluster/nodes?states=RUNNING" 2>/dev/null | jq -r '.nodes.node // [] | length' 2>/dev/null || echo 0; }
+
+# hdfs_ready: out of safe mode with at least one live DataNode.
+hdfs_ready() {
+  local info
+  info=$(curl -fsS --max-time 5 "$NN_WEB/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo" 2>/dev/null) || return 1
+  [ "$(jq -r '.beans[0].Safemode' <<<"$info")" = "" ] || return 1
+  [ "$(jq -r '.beans[0].LiveNodes | fromjson | length' <<<"$info")" -ge 1 ]
+}
+
+all_alive() {
+  local r
+  for r in $(daemon_roles); do pid_alive "$r" || return 1; done
+}
+
+healthy() { all_alive && hdfs_ready && [ "$(nodes_running)" -eq "${#NM_HOSTS[@]}" ]; }
+
+print_export() { echo "export HADOOP_CONF_DIR=$CONF_ROOT/client"; }
+
+dump_logs() {
+  local r
+  for r in $(daemon_roles); do
+    [ -f "$LOG_DIR/$r.log" ] || continue
+    echo "----- $r ($(pid_alive "$r" && echo running || echo dead)): last lines of $LOG_DIR/$r.log -----" >&2
+    grep -E 'ERROR|FATAL|Exception' "$LOG_DIR/$r.log" | tail -n 8 >&2 || true
+    tail -n 15 "$LOG_DIR/$r.log" >&2
+  done
+}
+
+start_daemon() {
+  local role=$1
+  pid_alive "$role" && return 0
+  nohup "$HARNESS_DIR/daemon.sh" "$role" >>"$LOG_DIR/$role.log" 2>&1 </dev/null &
+  echo $! >"$PID_DIR/$role.pid"
+}
+
+# hdfs_mkdir PATH MODE over WebHDFS as the superuser: cheaper than starting a JVM per command.
+hdfs_mkdir() {
+  curl -fsS --max-time 10 -X PUT "$NN_WEB/webhdfs/v1$1?op=MKDIRS&user.name=$SUPERUSER" >/dev/null &&
+    curl -fsS --max-time 10 -X PUT "$NN_WEB/webhdfs/v1$1?op=SETPERMISSION&permission=$2&user.name=$SUPERUSER" >/dev/null
+}
+
+wait_ready() {
+  local deadline=$((SECONDS + START_TIMEOUT)) r
+  while :; do
+    for r in $(daemon_roles); do
+      if ! pid_alive "$r"; then log "daemon $r exited during start-up"; return 1; fi
+    done
+    if hdfs_ready && [ "$(nodes_running)" -eq "${#NM_HOSTS[@]}" ]; then return 0; fi
+    if [ $SECONDS -ge $deadline ]; then log "not ready after ${START_TIMEOUT}s"; return 1; fi
+    sleep 1
+  done
+}
+
+cmd_up() {
+  mkdir -p "$LOG_DIR" "$PID_DIR" "$CLUSTER_HOME/data/home"
+  if [ -f "$CLUSTER_HOME/version" ] && [ "$(cat "$CLUSTER_HOME/version")" != "$HADOOP_VERSION" ]; then
+    if all_alive; then
+      log "a Hadoop $(cat "$CLUSTER_HOME/version") cluster is running in $CLUSTER_HOME: run 'make cluster-down' first"
+      return 1
+    fi
+    log "switching $CLUSTER_HOME from Hadoop $(cat "$CLUSTER_HOME/version") to $HADOOP_VERSION: wiping its state"
+    rm -rf "$CLUSTER_HOME/data"
+  fi
+  if healthy; then
+    log "reusing the healthy cluster in $CLUSTER_HOME (Hadoop $(cat "$CLUSTER_HOME/version"))"
+    print_export
+    return 0
+  fi
+  local started=$SECONDS
+  ensure_hosts
+  fetch_jars
+  if [ "${ORCA_CLUSTER_FRESH:-0}" = 1 ]; then cmd_down; rm -rf "$CLUSTER_HOME/data"; fi
+  mkdir -p "$CLUSTER_HOME/data/home"
+  echo "$HADOOP_VERSION" >"$CLUSTER_HOME/version"
+  render_all_confs
+  write_webapp_stubs
+  format_namenode "$LOG_DIR/nn-format.log"
+  local r
+  for r in $(daemon_roles); do start_daemon "$r"; done
+  if ! wait_ready; then
+    dump_logs
+    log "start-up failed; daemon logs are in $LOG_DIR"
+    return 1
+  fi
+  hdfs_mkdir /tmp 1777 && hdfs_mkdir /tmp/logs 1777 && hdfs_mkdir "/user/$SUPERUSER" 755 ||
+    { log "could not create the base HDFS directories"; return 1; }
+  log "Hadoop $HADOOP_VERSION ready in $((SECONDS - started))s: HDFS $NN_WEB, YARN $RM_WEB, ${#NM_HOSTS[@]} NodeManagers"
+  print_export
+}
+
+cmd_down() {
+  local r pid waited
+  for r in $(daemon_roles | tr ' ' '\n' | tac); do
+    pid_alive "$r" && kill "$(cat "$PID_DIR/$r.pid")" 2>/dev/null || true
+  done
+  for r in $(daemon_roles); do
+    waited=0
+    while pid_alive "$r" && [ $waited -lt 30 ]; do sleep 0.5; waited=$((waited + 1)); done
+    if pid_alive "$r"; then
+      pid=$(cat "$PID_DIR/$r.pid")
+      log "$r (pid $pid) ignored SIGTERM for 15s: killing it"
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$PID_DIR/$r.pid"
+  done
+  log "stopped"
+}
+
+cmd_status() {
+  local r ok=0
+  for r in $(daemon_roles); do
+    if pid_alive "$r"; then echo "$r: running (pid $(cat "$PID_DIR/$r.pid"))"; else echo "$r: stopped"; ok=1; fi
+  done
+  if hdfs_ready; then echo "hdfs: ready ($NN_WEB)"; else echo "hdfs: not ready"; ok=1; fi
+  local n; n=$(nodes_running)
+  echo "yarn: $n of ${#NM_HOSTS[@]} NodeManagers RUNNING ($RM_WEB)"
+  [ "$n" -eq "${#NM_HOSTS[@]}" ] || ok=1
+  [ $ok -eq 0 ] && print_export
+  return $ok
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) healthy && print_export ;;
+  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+esac
