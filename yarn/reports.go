@@ -105,7 +105,9 @@ type NodeID struct {
 func (n NodeID) String() string { return n.Host + ":" + itoa(int64(n.Port)) }
 
 // NodeIDFromProto converts from the wire record.
-func NodeIDFromProto(p *yarnpb.NodeIdProto) NodeID { return NodeID{Host: p.GetHost(), Port: p.GetPort()} }
+func NodeIDFromProto(p *yarnpb.NodeIdProto) NodeID {
+	return NodeID{Host: p.GetHost(), Port: p.GetPort()}
+}
 
 // NodeReport describes one NodeManager.
 type NodeReport struct {
