@@ -52,6 +52,12 @@ hdfs_ready() {
   [ "$(jq -r '.beans[0].LiveNodes | fromjson | length' <<<"$info")" -ge 1 ]
 }
 
+any_alive() {
+  local r
+  for r in $(daemon_roles); do pid_alive "$r" && return 0; done
+  return 1
+}
+
 all_alive() {
   local r
   for r in $(daemon_roles); do pid_alive "$r" || return 1; done
@@ -96,6 +102,19 @@ wait_ready() {
   done
 }
 
+# ports_free fails when anything already listens on an address the cluster is about to bind: the
+# readiness checks would otherwise talk to that other process and report a cluster that is not ours.
+ports_free() {
+  local hp busy=()
+  for hp in $MASTER_HOST:{8020,9870,9866,9867,9864,8030,8031,8032,8033,8088} \
+    $(for h in "${NM_HOSTS[@]}"; do echo "$h:8040 $h:8041 $h:8042"; done); do
+    if (exec 3<>"/dev/tcp/${hp%:*}/${hp##*:}") 2>/dev/null; then busy+=("$hp"); fi
+  done
+  [ ${#busy[@]} -eq 0 ] && return 0
+  log "already in use: ${busy[*]} (another cluster? stop it with 'make cluster-down' and its ORCA_CLUSTER_HOME)"
+  return 1
+}
+
 cmd_up() {
   mkdir -p "$LOG_DIR" "$PID_DIR" "$CLUSTER_HOME/data/home"
   if [ -f "$CLUSTER_HOME/version" ] && [ "$(cat "$CLUSTER_HOME/version")" != "$HADOOP_VERSION" ]; then
@@ -115,6 +134,7 @@ cmd_up() {
   ensure_hosts
   fetch_jars
   if [ "${ORCA_CLUSTER_FRESH:-0}" = 1 ]; then cmd_down; rm -rf "$CLUSTER_HOME/data"; fi
+  any_alive || ports_free
   mkdir -p "$CLUSTER_HOME/data/home"
   echo "$HADOOP_VERSION" >"$CLUSTER_HOME/version"
   render_all_confs
@@ -124,6 +144,7 @@ cmd_up() {
   for r in $(daemon_roles); do start_daemon "$r"; done
   if ! wait_ready; then
     dump_logs
+    cmd_down
     log "start-up failed; daemon logs are in $LOG_DIR"
     return 1
   fi
