@@ -35,7 +35,7 @@ test-integration: build ## integration tests against the local real cluster (or 
 	@if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up | tail -n 1 > $(TEST_LOG_DIR)/cluster.env; \
 	  else echo "export HADOOP_CONF_DIR=$$HADOOP_CONF_DIR" > $(TEST_LOG_DIR)/cluster.env; fi
 	source $(TEST_LOG_DIR)/cluster.env && ORCA_REQUIRE_CLUSTER=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn \
-	  scripts/gotest.sh integration -tags integration -count=1 -p 1 -timeout 30m -v ./integration/...
+	  scripts/gotest.sh integration -tags integration -count=1 -p 1 -timeout 30m ./integration/...
 
 fuzz-smoke: ## every fuzz target for $(FUZZ_SMOKE_SECONDS)s
 	scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)

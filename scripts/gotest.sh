@@ -7,16 +7,14 @@ name=$1
 shift
 mkdir -p .cache/test-logs
 log=.cache/test-logs/$name.log
-go test "$@" 2>&1 | tee "$log"
+# -v so every test is counted; the console skips the per-test RUN/PASS chatter (the log keeps it).
+go test -v "$@" 2>&1 | tee "$log" | grep --line-buffered -vE '^\s*(=== (RUN|PAUSE|CONT|NAME)|--- PASS)'
 rc=${PIPESTATUS[0]}
 passed=$(grep -cE '^\s*--- PASS' "$log")
 failed=$(grep -cE '^\s*--- FAIL' "$log")
 skipped=$(grep -cE '^\s*--- SKIP' "$log")
-# Without -v go test prints no per-test lines: count packages instead.
-if [ $((passed + failed + skipped)) -eq 0 ]; then
-  passed=$(grep -cE '^ok ' "$log")
-  failed=$(grep -cE '^(FAIL|---)\s' "$log")
-fi
+# A package that failed to build or panicked has no --- FAIL line of its own.
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=$(grep -cE '^FAIL\s' "$log"); fi
 echo "$name: $passed passed, $failed failed, $skipped skipped"
 if [ "$rc" -ne 0 ]; then exit "$rc"; fi
 if [ "$passed" -eq 0 ]; then
