@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/orca-yarn/orca-yarn/hadoop/ipc"
 	"github.com/orca-yarn/orca-yarn/yarnpb/commonpb"
 	"github.com/orca-yarn/orca-yarn/yarnpb/yarnpb"
 	"google.golang.org/protobuf/proto"
@@ -254,9 +255,9 @@ func (c *AMRMClient) Finish(ctx context.Context, status FinalStatus, diagnostics
 
 // remoteClass returns the Java class of a remote exception, or "" for other errors.
 func remoteClass(err error) string {
-	var remote interface{ JavaClass() string }
+	var remote *ipc.RemoteError
 	if errors.As(err, &remote) {
-		return remote.JavaClass()
+		return remote.Class
 	}
 	return ""
 }

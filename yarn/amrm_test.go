@@ -2,8 +2,10 @@ package yarn
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
+	"github.com/orca-yarn/orca-yarn/hadoop/ipc"
 	"github.com/orca-yarn/orca-yarn/yarnpb/commonpb"
 	"github.com/orca-yarn/orca-yarn/yarnpb/yarnpb"
 	"google.golang.org/protobuf/proto"
@@ -76,7 +78,8 @@ func TestAllocateEchoesResponseIDAndSendsTotalsOnlyWhenChanged(t *testing.T) {
 }
 
 func TestAllocateReRegistersAndResendsState(t *testing.T) {
-	notRegistered := javaError{class: "org.apache.hadoop.yarn.exceptions.ApplicationMasterNotRegisteredException"}
+	notRegistered := fmt.Errorf("ipc: call allocate on rm:8030: %w", &ipc.RemoteError{
+		Class: "org.apache.hadoop.yarn.exceptions.ApplicationMasterNotRegisteredException", Method: "allocate"})
 	conn := &scriptedConn{t: t, steps: []step{
 		{method: "registerApplicationMaster", resp: &yarnpb.RegisterApplicationMasterResponseProto{}},
 		{method: "allocate", resp: &yarnpb.AllocateResponseProto{ResponseId: proto.Int32(1)}},

@@ -2,7 +2,6 @@ package yarn
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -50,9 +49,3 @@ func (s *scriptedConn) done() {
 		s.t.Fatalf("%d scripted calls never made, next %s", len(s.steps), s.steps[0].method)
 	}
 }
-
-// javaError stands in for an ipc remote error carrying a Java class.
-type javaError struct{ class string }
-
-func (e javaError) Error() string     { return fmt.Sprintf("%s: test", e.class) }
-func (e javaError) JavaClass() string { return e.class }

@@ -91,9 +91,6 @@ func (e *ContainerError) Error() string {
 // Is makes a ContainerError match ErrContainerStart.
 func (e *ContainerError) Is(target error) bool { return target == ErrContainerStart }
 
-// JavaClass exposes the NM's exception class like remote RPC errors do.
-func (e *ContainerError) JavaClass() string { return e.Class }
-
 // failedRequest returns the refusal for want (or the first one when want is zero), else nil.
 func failedRequest(failed []*yarnpb.ContainerExceptionMapProto, want ContainerID) error {
 	for _, f := range failed {

@@ -148,8 +148,18 @@ cmd_up() {
     log "start-up failed; daemon logs are in $LOG_DIR"
     return 1
   fi
-  hdfs_mkdir /tmp 1777 && hdfs_mkdir /tmp/logs 1777 && hdfs_mkdir "/user/$SUPERUSER" 755 ||
-    { log "could not create the base HDFS directories"; return 1; }
+  # Right after a restart the NameNode can refuse writes for a moment while it leaves safe mode.
+  local tries=0
+  until hdfs_mkdir /tmp 1777 2>"$LOG_DIR/mkdir.err" && hdfs_mkdir /tmp/logs 1777 2>>"$LOG_DIR/mkdir.err" &&
+    hdfs_mkdir "/user/$SUPERUSER" 755 2>>"$LOG_DIR/mkdir.err"; do
+    tries=$((tries + 1))
+    if [ $tries -ge 30 ]; then
+      log "could not create the base HDFS directories: $(cat "$LOG_DIR/mkdir.err")"
+      cmd_down
+      return 1
+    fi
+    sleep 1
+  done
   log "Hadoop $HADOOP_VERSION ready in $((SECONDS - started))s: HDFS $NN_WEB, YARN $RM_WEB, ${#NM_HOSTS[@]} NodeManagers"
   print_export
 }

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/colinmarc/hdfs/v2"
 	"github.com/orca-yarn/orca-yarn/integration/testenv"
 )
 
@@ -24,19 +22,7 @@ import (
 
 func TestHDFSWriteListRead(t *testing.T) {
 	cl := testenv.Require(t)
-	ns, err := cl.Conf.NameNodes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var addrs []string
-	for _, nn := range ns.NameNodes {
-		addrs = append(addrs, nn.Addr)
-	}
-	fs, err := hdfs.NewClient(hdfs.ClientOptions{Addresses: addrs, User: cl.User, UseDatanodeHostname: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fs.Close()
+	fs := cl.HDFS(t)
 
 	dir := fmt.Sprintf("/tmp/orca-it-%d", time.Now().UnixNano())
 	if err := fs.MkdirAll(dir, 0o755); err != nil {
@@ -51,7 +37,7 @@ func TestHDFSWriteListRead(t *testing.T) {
 	if _, err := w.Write(want); err != nil {
 		t.Fatal(err)
 	}
-	if err := closeReplicated(w); err != nil {
+	if err := testenv.CloseReplicated(w); err != nil {
 		t.Fatal(err)
 	}
 	entries, err := fs.ReadDir(dir)
@@ -68,19 +54,6 @@ func TestHDFSWriteListRead(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("read back %d bytes that differ from the %d written", len(got), len(want))
 	}
-}
-
-// closeReplicated closes an HDFS file, retrying while the NameNode has not yet heard from the
-// DataNode about the last block, as Java's DFSClient retries completeFile.
-func closeReplicated(w *hdfs.FileWriter) error {
-	var err error
-	for backoff := 50 * time.Millisecond; backoff < 5*time.Second; backoff *= 2 {
-		if err = w.Close(); !errors.Is(err, hdfs.ErrReplicating) {
-			return err
-		}
-		time.Sleep(backoff)
-	}
-	return err
 }
 
 type rmNode struct {
@@ -173,4 +146,3 @@ func getJSON(t *testing.T, url string, into any) {
 		t.Fatalf("GET %s: %v in %s", url, err, data)
 	}
 }
-

@@ -3,10 +3,13 @@
 package testenv
 
 import (
+	"errors"
 	"os"
 	"os/user"
 	"testing"
+	"time"
 
+	"github.com/colinmarc/hdfs/v2"
 	"github.com/orca-yarn/orca-yarn/hadoop/conf"
 )
 
@@ -59,4 +62,40 @@ func currentUser(t testing.TB) string {
 		t.Fatalf("current user: %v", err)
 	}
 	return u.Username
+}
+
+// HDFS returns a client of the cluster's HDFS acting as the test user.
+func (c *Cluster) HDFS(t testing.TB) *hdfs.Client {
+	t.Helper()
+	ns, err := c.Conf.NameNodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := make([]string, 0, len(ns.NameNodes))
+	for _, nn := range ns.NameNodes {
+		addrs = append(addrs, nn.Addr)
+	}
+	useHostname, err := c.Conf.Bool("dfs.client.use.datanode.hostname", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := hdfs.NewClient(hdfs.ClientOptions{Addresses: addrs, User: c.User, UseDatanodeHostname: useHostname})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fs.Close() })
+	return fs
+}
+
+// CloseReplicated closes an HDFS file, retrying while the NameNode has not yet heard from the
+// DataNode about the last block, as Java's DFSClient retries completeFile.
+func CloseReplicated(w *hdfs.FileWriter) error {
+	var err error
+	for backoff := 50 * time.Millisecond; backoff < 5*time.Second; backoff *= 2 {
+		if err = w.Close(); !errors.Is(err, hdfs.ErrReplicating) {
+			return err
+		}
+		time.Sleep(backoff)
+	}
+	return err
 }
