@@ -8,7 +8,10 @@
 #   cluster.sh env      print the export line of a running cluster
 #
 # Settings (environment): ORCA_HADOOP_VERSION (default 3.4.3), ORCA_CLUSTER_HOME (/tmp/orca-yarn-cluster),
-# ORCA_CLUSTER_START_TIMEOUT seconds (240), ORCA_CLUSTER_FRESH=1 to wipe HDFS and YARN state first.
+# ORCA_CLUSTER_START_TIMEOUT seconds (240), ORCA_CLUSTER_FRESH=1 to wipe HDFS and YARN state first,
+# ORCA_RPC_PROTECTION=authentication|integrity|privacy (hadoop.rpc.protection; a change restarts the
+# daemons). Token-authenticated connections (AM to RM, AM to NM) use SASL with that protection even
+# on this insecure cluster, which is how the tests prove DIGEST-MD5 integrity and privacy for real.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -125,10 +128,16 @@ cmd_up() {
     log "switching $CLUSTER_HOME from Hadoop $(cat "$CLUSTER_HOME/version") to $HADOOP_VERSION: wiping its state"
     rm -rf "$CLUSTER_HOME/data"
   fi
-  if healthy; then
-    log "reusing the healthy cluster in $CLUSTER_HOME (Hadoop $(cat "$CLUSTER_HOME/version"))"
+  # Settings that only need a restart (not a wipe): reuse the cluster when they match.
+  local settings="rpc-protection=$RPC_PROTECTION"
+  if healthy && [ "$(cat "$CLUSTER_HOME/settings" 2>/dev/null)" = "$settings" ]; then
+    log "reusing the healthy cluster in $CLUSTER_HOME (Hadoop $(cat "$CLUSTER_HOME/version"), $settings)"
     print_export
     return 0
+  fi
+  if any_alive; then
+    log "restarting the cluster for $settings"
+    cmd_down
   fi
   local started=$SECONDS
   ensure_hosts
@@ -137,6 +146,7 @@ cmd_up() {
   any_alive || ports_free
   mkdir -p "$CLUSTER_HOME/data/home"
   echo "$HADOOP_VERSION" >"$CLUSTER_HOME/version"
+  echo "$settings" >"$CLUSTER_HOME/settings"
   render_all_confs
   write_webapp_stubs
   format_namenode "$LOG_DIR/nn-format.log"

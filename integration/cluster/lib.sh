@@ -23,6 +23,7 @@ NM_MEMORY_MB=${ORCA_NM_MEMORY_MB:-16384}
 NM_VCORES=${ORCA_NM_VCORES:-8}
 NM_GPUS=${ORCA_NM_GPUS:-2}
 SUPERUSER=${ORCA_CLUSTER_USER:-$(id -un)}
+RPC_PROTECTION=${ORCA_RPC_PROTECTION:-authentication}
 
 java_bin() {
   if [ -n "${JAVA_HOME:-}" ]; then echo "$JAVA_HOME/bin/java"; else command -v java; fi
@@ -110,7 +111,7 @@ render_role_conf() {
     render_template "$HARNESS_DIR/templates/$f" "$dir/$f" \
       MASTER_HOST="$MASTER_HOST" DATA_DIR="$data_dir" SUPERUSER="$SUPERUSER" NM_HOST="$nm_host" NM_DIR="$nm_dir" \
       NM_MEMORY_MB="$NM_MEMORY_MB" NM_VCORES="$NM_VCORES" NM_GPUS="$NM_GPUS" \
-      CLIENT_CONF_DIR="$CONF_ROOT/client" LIB_DIR="$LIB_DIR" || return 1
+      CLIENT_CONF_DIR="$CONF_ROOT/client" LIB_DIR="$LIB_DIR" RPC_PROTECTION="$RPC_PROTECTION" || return 1
   done
 }
 
