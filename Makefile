@@ -8,7 +8,7 @@ FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_SECONDS ?= 30
 TEST_LOG_DIR := .cache/test-logs
 
-.PHONY: help deps build test test-unit test-integration fuzz fuzz-smoke cluster-up cluster-down cluster-status \
+.PHONY: help deps build test test-unit test-integration test-integration-qop fuzz fuzz-smoke cluster-up cluster-down cluster-status \
 	proto proto-check bench demo clean
 
 help: ## list the targets
@@ -25,6 +25,7 @@ test: deps ## everything: unit, fuzz smoke, generated-code check, then integrati
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory test-integration
+	$(MAKE) --no-print-directory test-integration-qop
 
 test-unit: ## unit tests (no cluster needed; integration tests skip with a message)
 	scripts/gotest.sh unit -race -count=1 ./...
@@ -36,6 +37,19 @@ test-integration: build ## integration tests against the local real cluster (or 
 	  else echo "export HADOOP_CONF_DIR=$$HADOOP_CONF_DIR" > $(TEST_LOG_DIR)/cluster.env; fi
 	source $(TEST_LOG_DIR)/cluster.env && ORCA_REQUIRE_CLUSTER=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn \
 	  scripts/gotest.sh integration -tags integration -count=1 -p 1 -timeout 30m ./integration/...
+	scripts/gotest.sh java-interop -tags javainterop -count=1 ./hadoop/ipc/...
+
+# The AM's token connections (RM scheduler, NMs) must work under every hadoop.rpc.protection: the
+# cluster restarts with integrity, then privacy, and the AM accepts only that QOP. Local cluster only.
+test-integration-qop: build ## the Go-AM tests again under SASL integrity and privacy
+	@if [ -n "$${HADOOP_CONF_DIR:-}" ]; then echo "test-integration-qop: needs the local cluster (HADOOP_CONF_DIR is set)"; exit 0; fi
+	for p in integrity:auth-int privacy:auth-conf; do \
+	  ORCA_RPC_PROTECTION=$${p%%:*} $(CLUSTER) up | tail -n 1 > $(TEST_LOG_DIR)/cluster.env; \
+	  source $(TEST_LOG_DIR)/cluster.env; \
+	  ORCA_REQUIRE_CLUSTER=1 ORCA_EXPECT_QOP=$${p##*:} \
+	    scripts/gotest.sh integration-$${p%%:*} -tags integration -count=1 -run 'TestGoAM' ./integration/e2e; \
+	done
+	$(CLUSTER) up >/dev/null
 
 fuzz-smoke: ## every fuzz target for $(FUZZ_SMOKE_SECONDS)s
 	scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)

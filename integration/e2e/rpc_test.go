@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -17,39 +16,10 @@ import (
 
 // Our RPC stack against the real ResourceManager: no JVM, no yarn CLI.
 
-func rmClient(t *testing.T, cl *testenv.Cluster, endpoints ...string) *yarn.ApplicationClient {
-	t.Helper()
-	if len(endpoints) == 0 {
-		eps, err := cl.Conf.RMAddresses(conf.RMClient)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range eps {
-			endpoints = append(endpoints, e.Addr)
-		}
-	}
-	conn, err := yarn.DialRM(yarn.RMOptions{
-		Endpoints: endpoints, Protocol: yarn.ApplicationClientProtocol,
-		User: ipc.UserInfo{Effective: cl.User}, Auth: ipc.SimpleAuth(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := yarn.NewApplicationClient(conn)
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
-
-func testCtx(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 func TestRMListsNodesQueuesAndMetrics(t *testing.T) {
 	cl := testenv.Require(t)
-	rm := rmClient(t, cl)
-	ctx := testCtx(t, 30*time.Second)
+	rm := cl.RM(t)
+	ctx := testenv.Ctx(t, 30*time.Second)
 
 	nodes, err := rm.Nodes(ctx, "RUNNING")
 	if err != nil {
@@ -86,8 +56,8 @@ func TestRMListsNodesQueuesAndMetrics(t *testing.T) {
 
 func TestUnknownApplicationIsTypedNotFound(t *testing.T) {
 	cl := testenv.Require(t)
-	rm := rmClient(t, cl)
-	ctx := testCtx(t, 30*time.Second)
+	rm := cl.RM(t)
+	ctx := testenv.Ctx(t, 30*time.Second)
 	id, _, err := rm.NewApplication(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -113,8 +83,8 @@ func TestRMFailoverSkipsADeadRM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rm := rmClient(t, cl, deadAddr, eps[0].Addr)
-	nodes, err := rm.Nodes(testCtx(t, 30*time.Second), "RUNNING")
+	rm := cl.RM(t, deadAddr, eps[0].Addr)
+	nodes, err := rm.Nodes(testenv.Ctx(t, 30*time.Second), "RUNNING")
 	if err != nil {
 		t.Fatalf("with a dead RM first in the HA list: %v", err)
 	}
@@ -125,8 +95,8 @@ func TestRMFailoverSkipsADeadRM(t *testing.T) {
 
 func TestRMUnreachableFailsClearlyWithinDeadline(t *testing.T) {
 	cl := testenv.Require(t)
-	rm := rmClient(t, cl, deadAddr, "127.0.0.1:2")
-	ctx := testCtx(t, 20*time.Second)
+	rm := cl.RM(t, deadAddr, "127.0.0.1:2")
+	ctx := testenv.Ctx(t, 20*time.Second)
 	_, err := rm.Nodes(ctx)
 	if err == nil {
 		t.Fatal("listing nodes with no RM up succeeded")

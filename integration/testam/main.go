@@ -6,6 +6,11 @@
 //	                      with the NMToken, wait for it to complete, unregister SUCCEEDED when it
 //	                      exited 0 (FAILED with the reason otherwise).
 //	ORCA_TESTAM_MODE=hold register, then heartbeat until killed.
+//	ORCA_TESTAM_MODE=bench register, time ORCA_TESTAM_ALLOCATES (default 300) empty allocate round
+//	                      trips back to back, unregister SUCCEEDED with "allocate-rtt-us p50=… p99=…".
+//
+// ORCA_TESTAM_QOP (e.g. "auth-conf") restricts the SASL protections the AM accepts, so a test can
+// prove a QOP was negotiated rather than assume it.
 //
 // It reads only what YARN gives every AM container: CONTAINER_ID, HADOOP_TOKEN_FILE_LOCATION,
 // the NodeManager's HADOOP_CONF_DIR and NM_HOST.
@@ -15,6 +20,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orca-yarn/orca-yarn/hadoop/conf"
@@ -46,13 +54,20 @@ func run(ctx context.Context, log *logrus.Entry) error {
 		return err
 	}
 	log.Info("registered")
-	if os.Getenv("ORCA_TESTAM_MODE") == "hold" {
+	switch os.Getenv("ORCA_TESTAM_MODE") {
+	case "hold":
 		for {
 			if _, err := amrm.Allocate(ctx, 0); err != nil {
 				return err
 			}
 			time.Sleep(time.Second)
 		}
+	case "bench":
+		summary, err := benchAllocate(ctx, amrm)
+		if err != nil {
+			return err
+		}
+		return amrm.Finish(ctx, yarn.FinalSucceeded, summary, "")
 	}
 	status, diag := yarn.FinalSucceeded, "the container exited 0"
 	if err := runOneContainer(ctx, log, amrm, qop); err != nil {
@@ -90,6 +105,12 @@ func connect(log *logrus.Entry) (*yarn.AMRMClient, []ipc.QOP, error) {
 	var qop []ipc.QOP
 	for _, p := range protection {
 		qop = append(qop, ipc.QOP(p))
+	}
+	if only := os.Getenv("ORCA_TESTAM_QOP"); only != "" {
+		qop = nil
+		for _, p := range strings.Split(only, ",") {
+			qop = append(qop, ipc.QOP(p))
+		}
 	}
 	addrs := make([]string, 0, len(endpoints))
 	for _, e := range endpoints {
@@ -156,6 +177,29 @@ func runOneContainer(ctx context.Context, log *logrus.Entry, amrm *yarn.AMRMClie
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
+}
+
+// benchAllocate measures the allocate round trip the AM's heartbeat pays: request out, RM
+// scheduler work, response decoded, over one SASL connection.
+func benchAllocate(ctx context.Context, amrm *yarn.AMRMClient) (string, error) {
+	n := 300
+	if v := os.Getenv("ORCA_TESTAM_ALLOCATES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			return "", fmt.Errorf("ORCA_TESTAM_ALLOCATES=%q: want a positive number", v)
+		}
+	}
+	rtts := make([]time.Duration, n)
+	for i := range rtts {
+		start := time.Now()
+		if _, err := amrm.Allocate(ctx, 0); err != nil {
+			return "", err
+		}
+		rtts[i] = time.Since(start)
+	}
+	slices.Sort(rtts)
+	pct := func(p float64) int64 { return rtts[int(p*float64(n-1))].Microseconds() }
+	return fmt.Sprintf("allocate-rtt-us p50=%d p99=%d max=%d n=%d", pct(0.50), pct(0.99), rtts[n-1].Microseconds(), n), nil
 }
 
 func surplus(cs []yarn.Container) []yarn.ContainerID {
