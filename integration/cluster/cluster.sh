@@ -6,6 +6,7 @@
 #   cluster.sh down     stop every daemon the harness started
 #   cluster.sh status   print daemon PIDs, HDFS and YARN health; exit 1 when not healthy
 #   cluster.sh env      print the export line of a running cluster
+#   cluster.sh jars     fetch the Hadoop jars if needed and print their directory
 #
 # Settings (environment): ORCA_HADOOP_VERSION (default 3.4.3), ORCA_CLUSTER_HOME (/tmp/orca-yarn-cluster),
 # ORCA_CLUSTER_START_TIMEOUT seconds (240), ORCA_CLUSTER_FRESH=1 to wipe HDFS and YARN state first,
@@ -210,5 +211,6 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   env) healthy && print_export ;;
-  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+  jars) fetch_jars >&2 && echo "$LIB_DIR" ;;
+  *) echo "usage: $0 up|down|status|env|jars" >&2; exit 2 ;;
 esac
