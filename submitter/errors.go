@@ -1,0 +1,45 @@
+package submitter
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Outcome classes. Every error the submitter returns matches exactly one of them (errors.Is).
+var (
+	// ErrBadInput: the request itself is wrong (flags, files, config): exit 2.
+	ErrBadInput = errors.New("bad input")
+	// ErrCluster: the cluster, HDFS, authentication or the submission failed: exit 3.
+	ErrCluster = errors.New("cluster error")
+	// ErrResources: what was asked cannot be granted (above the maximum, allocation timeout): exit 4.
+	ErrResources = errors.New("resources not obtainable")
+	// ErrAppFailed: the application ran and failed (user code or containers beyond the restart
+	// policy): exit 1.
+	ErrAppFailed = errors.New("application failed")
+	// ErrKilled: someone else killed the application (yarn kill, orca-yarn kill, the RM): exit 5.
+	ErrKilled = errors.New("application killed")
+	// ErrInterrupted: we received SIGINT/SIGTERM and killed the application: exit 130/143.
+	ErrInterrupted = errors.New("interrupted")
+)
+
+// classified attaches an outcome class to err, keeping err's own chain for errors.Is/As.
+type classified struct {
+	class error
+	err   error
+}
+
+func (c *classified) Error() string   { return c.err.Error() }
+func (c *classified) Unwrap() []error { return []error{c.err, c.class} }
+
+// classify returns err marked with class; nil stays nil.
+func classify(class, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &classified{class: class, err: err}
+}
+
+// badInputf builds a one-line user error: what is wrong, then how to fix it.
+func badInputf(format string, args ...any) error {
+	return classify(ErrBadInput, fmt.Errorf(format, args...))
+}

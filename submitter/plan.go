@@ -1,0 +1,101 @@
+package submitter
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/orca-yarn/orca-yarn/yarn"
+)
+
+// ApplicationType is what orca-yarn applications are listed as in the RM (yarn app -appTypes ORCA).
+const ApplicationType = "ORCA"
+
+// Plan is a submit request resolved into what will be asked of YARN. `--dry-run` prints it.
+type Plan struct {
+	Name        string        `json:"name"`
+	User        string        `json:"user"`
+	Queue       string        `json:"queue"`
+	Tags        []string      `json:"tags,omitempty"`
+	Priority    int32         `json:"priority"`
+	Mode        string        `json:"mode"` // "command" (this issue) or "ray"
+	Command     string        `json:"command,omitempty"`
+	NumNodes    int           `json:"num_nodes"`
+	MinNodes    int           `json:"min_nodes,omitempty"`
+	Container   yarn.Resource `json:"container"`
+	AM          yarn.Resource `json:"am"`
+	NodeLabel   string        `json:"node_label,omitempty"`
+	MaxAttempts int           `json:"max_attempts"`
+	MaxRestarts int           `json:"max_restarts"`
+	// AllocTimeout bounds how long the gang may take to be allocated.
+	AllocTimeout time.Duration `json:"allocation_timeout"`
+	Detach       bool          `json:"detach"`
+	Files        []string      `json:"files,omitempty"`
+	Archives     []string      `json:"archives,omitempty"`
+	PyFiles      []string      `json:"py_files,omitempty"`
+}
+
+// Resolve validates o and turns it into a Plan for user.
+func Resolve(o Options, user string) (Plan, error) {
+	if err := o.Validate(); err != nil {
+		return Plan{}, err
+	}
+	if o.Script != "" {
+		return Plan{}, badInputf("SCRIPT.py (%s): Ray applications are not available in this build yet; run a command in every container with --command", o.Script)
+	}
+	if o.Env != "none" && o.Env != "" {
+		return Plan{}, badInputf("--env %s: packing a Python env is not available in this build yet; use --env none", o.Env)
+	}
+	mem, _ := ParseMiB(o.Memory) // Validate checked both sizes
+	amMem, _ := ParseMiB(o.AMMemory)
+	name := o.Name
+	if name == "" {
+		name = "orca-yarn: " + firstWords(o.Command, 6)
+	}
+	return Plan{
+		Name: name, User: user, Queue: o.Queue, Tags: o.Tags, Priority: o.Priority,
+		Mode: "command", Command: o.Command, NumNodes: o.NumNodes, MinNodes: o.MinNodes,
+		Container:   yarn.Resource{MemoryMB: mem, VCores: int32(o.Cores), GPUs: int64(o.GPUs)},
+		AM:          yarn.Resource{MemoryMB: amMem, VCores: 1},
+		NodeLabel:   o.NodeLabel,
+		MaxAttempts: o.MaxAttempts, MaxRestarts: o.MaxRestarts, AllocTimeout: o.AllocTimeout,
+		Detach: o.Detach, Files: o.Files, Archives: o.Archives, PyFiles: o.PyFiles,
+	}, nil
+}
+
+func firstWords(s string, n int) string {
+	f := strings.Fields(s)
+	if len(f) > n {
+		f = append(f[:n], "...")
+	}
+	return strings.Join(f, " ")
+}
+
+// Print writes the plan for --dry-run, as text or JSON.
+func (p Plan) Print(w io.Writer, format string) error {
+	if format == "json" {
+		return json.NewEncoder(w).Encode(p)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	gang := fmt.Sprintf("%d containers, all or nothing within %s", p.NumNodes, p.AllocTimeout)
+	if p.MinNodes > 0 {
+		gang = fmt.Sprintf("%d containers, starting with at least %d after %s", p.NumNodes, p.MinNodes, p.AllocTimeout)
+	}
+	rows := [][2]string{
+		{"name", p.Name}, {"user", p.User}, {"queue", p.Queue}, {"tags", strings.Join(p.Tags, ",")},
+		{"run", p.Command}, {"gang", gang}, {"each container", p.Container.String()},
+		{"application master", p.AM.String()}, {"node label", p.NodeLabel},
+		{"restarts", fmt.Sprintf("%d container restarts, %d AM attempts", p.MaxRestarts, p.MaxAttempts)},
+		{"files", strings.Join(p.Files, ",")}, {"archives", strings.Join(p.Archives, ",")},
+		{"py-files", strings.Join(p.PyFiles, ",")},
+	}
+	for _, r := range rows {
+		if r[1] != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
+		}
+	}
+	return tw.Flush()
+}
