@@ -1,0 +1,134 @@
+package appspec
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/orca-yarn/orca-yarn/yarn"
+	"github.com/orca-yarn/orca-yarn/yarnpb/yarnpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// File names and aliases every container of an application shares.
+const (
+	// FileName is the spec's link name in every container's working directory.
+	FileName = "spec.json"
+	// BinaryName is the orca-yarn binary's link name: containers run ./orca-yarn.
+	BinaryName = "orca-yarn"
+	// SecretAlias names the per-application secret in the container credentials.
+	SecretAlias = "orca-yarn.app-secret"
+	// Env variables the AM gives each container besides design.md's ORCA_YARN_* set.
+	EnvAMAddress = "ORCA_YARN_AM_ADDRESS" // host:port of the AM's API
+	EnvRank      = "ORCA_YARN_RANK"
+	EnvRole      = "ORCA_YARN_ROLE"
+)
+
+// Spec is one application's plan as the AM executes it.
+type Spec struct {
+	Version int    `json:"version"`
+	AppID   string `json:"app_id"`
+	User    string `json:"user"`
+	Mode    string `json:"mode"` // "command"
+	Command string `json:"command"`
+
+	NumNodes  int           `json:"num_nodes"`
+	MinNodes  int           `json:"min_nodes,omitempty"`
+	Container yarn.Resource `json:"container"`
+	NodeLabel string        `json:"node_label,omitempty"`
+	Priority  int32         `json:"priority"`
+
+	AllocationTimeout time.Duration `json:"allocation_timeout"`
+	MaxRestarts       int           `json:"max_restarts"`
+	MaxAttempts       int           `json:"max_attempts"`
+	// LeaseTimeout > 0: a blocking client renews a lease; without renewal for this long the AM
+	// ends the application. 0 for --detach.
+	LeaseTimeout time.Duration `json:"lease_timeout"`
+
+	// StagingDir is the application's HDFS staging directory, removed by the AM's last attempt.
+	StagingDir string `json:"staging_dir"`
+	// Env is added to every container's environment (PYTHONPATH of --py-files, HADOOP_USER_NAME).
+	Env map[string]string `json:"env,omitempty"`
+	// Resources are the LocalResources of every container (binary, spec, files, archives), as
+	// serialized LocalResourceProto so the AM hands them to NodeManagers unchanged.
+	Resources map[string][]byte `json:"resources"`
+}
+
+// CurrentVersion is written by this build; the AM refuses other versions (the binary that reads a
+// spec is the one the submitter uploaded, so a mismatch means a corrupted staging directory).
+const CurrentVersion = 1
+
+// ErrInvalid marks a spec that cannot be executed.
+var ErrInvalid = errors.New("invalid application spec")
+
+// Validate checks the invariants the AM relies on.
+func (s *Spec) Validate() error {
+	switch {
+	case s.Version != CurrentVersion:
+		return fmt.Errorf("%w: version %d, this binary reads %d", ErrInvalid, s.Version, CurrentVersion)
+	case s.Mode != "command":
+		return fmt.Errorf("%w: mode %q", ErrInvalid, s.Mode)
+	case s.Command == "":
+		return fmt.Errorf("%w: no command", ErrInvalid)
+	case s.NumNodes < 1 || s.MinNodes < 0 || s.MinNodes > s.NumNodes:
+		return fmt.Errorf("%w: %d nodes, at least %d", ErrInvalid, s.NumNodes, s.MinNodes)
+	case s.Container.MemoryMB < 1 || s.Container.VCores < 1:
+		return fmt.Errorf("%w: container %s", ErrInvalid, s.Container)
+	case s.AllocationTimeout <= 0:
+		return fmt.Errorf("%w: allocation timeout %s", ErrInvalid, s.AllocationTimeout)
+	case s.Resources[BinaryName] == nil || s.Resources[FileName] == nil:
+		return fmt.Errorf("%w: the %s and %s resources are missing", ErrInvalid, BinaryName, FileName)
+	}
+	if _, err := yarn.ParseApplicationID(s.AppID); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	_, err := s.LocalResources()
+	return err
+}
+
+// SetResource records a LocalResource under its link name.
+func (s *Spec) SetResource(link string, r *yarnpb.LocalResourceProto) error {
+	b, err := proto.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("appspec: resource %s: %w", link, err)
+	}
+	if s.Resources == nil {
+		s.Resources = map[string][]byte{}
+	}
+	s.Resources[link] = b
+	return nil
+}
+
+// LocalResources decodes the resources into the launch-context form.
+func (s *Spec) LocalResources() ([]*yarnpb.StringLocalResourceMapProto, error) {
+	out := make([]*yarnpb.StringLocalResourceMapProto, 0, len(s.Resources))
+	for link, b := range s.Resources {
+		r := &yarnpb.LocalResourceProto{}
+		if err := proto.Unmarshal(b, r); err != nil {
+			return nil, fmt.Errorf("%w: resource %s: %w", ErrInvalid, link, err)
+		}
+		out = append(out, &yarnpb.StringLocalResourceMapProto{Key: proto.String(link), Value: r})
+	}
+	return out, nil
+}
+
+// Marshal encodes the spec as JSON.
+func (s *Spec) Marshal() ([]byte, error) { return json.MarshalIndent(s, "", "  ") }
+
+// Load reads and validates a spec file.
+func Load(path string) (*Spec, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("appspec: %w", err)
+	}
+	s := &Spec{}
+	if err := json.Unmarshal(b, s); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, path, err)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
