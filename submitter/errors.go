@@ -18,8 +18,10 @@ var (
 	ErrAppFailed = errors.New("application failed")
 	// ErrKilled: someone else killed the application (yarn kill, orca-yarn kill, the RM): exit 5.
 	ErrKilled = errors.New("application killed")
-	// ErrInterrupted: we received SIGINT/SIGTERM and killed the application: exit 130/143.
+	// ErrInterrupted: we received SIGINT and killed the application: exit 130.
 	ErrInterrupted = errors.New("interrupted")
+	// ErrInterruptedTerm: we received SIGTERM (Airflow's stop) and killed the application: exit 143.
+	ErrInterruptedTerm = errors.New("terminated")
 )
 
 // classified attaches an outcome class to err, keeping err's own chain for errors.Is/As.

@@ -20,7 +20,9 @@ func (s staticCluster) NewApplication(context.Context) (yarn.ApplicationID, yarn
 	return yarn.ApplicationID{ClusterTimestamp: 1, ID: 1}, s.largest, nil
 }
 
-func (s staticCluster) Queue(context.Context, string, bool) (yarn.QueueInfo, error) { return s.root, nil }
+func (s staticCluster) Queue(context.Context, string, bool) (yarn.QueueInfo, error) {
+	return s.root, nil
+}
 
 func TestPreflight(t *testing.T) {
 	cluster := staticCluster{

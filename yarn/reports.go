@@ -21,6 +21,12 @@ const (
 	AppKilled    AppState = "KILLED"
 )
 
+// Known reports whether s is one of YARN's states.
+func (s AppState) Known() bool {
+	_, ok := yarnpb.YarnApplicationStateProto_value[string(s)]
+	return ok
+}
+
 // Terminal reports whether the application can no longer change state.
 func (s AppState) Terminal() bool { return s == AppFinished || s == AppFailed || s == AppKilled }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -17,6 +16,8 @@ const (
 	exitCluster       = 3
 	exitResources     = 4
 	exitKilledByOther = 5
+	exitSIGINT        = 130
+	exitSIGTERM       = 143
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -40,6 +41,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 		Commands: []*cli.Command{
 			versionCommand(),
+			statusCommand(),
+			listCommand(),
+			killCommand(),
 		},
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to exit codes
@@ -57,10 +61,8 @@ func versionCommand() *cli.Command {
 	}
 }
 
-// errUsage marks errors caused by how the command was called.
-var errUsage = errors.New("usage")
-
-func usageError(err error) error { return fmt.Errorf("%w: %w", errUsage, err) }
+// usageError marks errors caused by how the command was called (exit 2).
+func usageError(err error) error { return withExitCode(exitUsage, err) }
 
 // run executes the CLI and maps the outcome to a documented exit code.
 func run(args []string, stdout, stderr io.Writer) int {

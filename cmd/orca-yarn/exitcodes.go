@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+
+	"github.com/orca-yarn/orca-yarn/submitter"
 )
 
 // codedError carries the exit code a command decided on, next to the error that caused it.
@@ -28,6 +30,22 @@ func exitCodeFor(err error) int {
 	var coded *codedError
 	if errors.As(err, &coded) {
 		return coded.code
+	}
+	for _, c := range []struct {
+		class error
+		code  int
+	}{
+		{submitter.ErrInterruptedTerm, exitSIGTERM},
+		{submitter.ErrInterrupted, exitSIGINT},
+		{submitter.ErrKilled, exitKilledByOther},
+		{submitter.ErrResources, exitResources},
+		{submitter.ErrCluster, exitCluster},
+		{submitter.ErrAppFailed, exitAppFailed},
+		{submitter.ErrBadInput, exitUsage},
+	} {
+		if errors.Is(err, c.class) {
+			return c.code
+		}
 	}
 	return exitUsage
 }
