@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orca-yarn/orca-yarn/submitter/stage"
+
 	"github.com/orca-yarn/orca-yarn/integration/testenv"
 )
 
@@ -37,7 +39,7 @@ func TestHDFSWriteListRead(t *testing.T) {
 	if _, err := w.Write(want); err != nil {
 		t.Fatal(err)
 	}
-	if err := testenv.CloseReplicated(w); err != nil {
+	if err := stage.CloseReplicated(context.Background(), w); err != nil {
 		t.Fatal(err)
 	}
 	entries, err := fs.ReadDir(dir)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orca-yarn/orca-yarn/submitter/stage"
+
 	"github.com/orca-yarn/orca-yarn/hadoop/conf"
 	"github.com/orca-yarn/orca-yarn/hadoop/ipc"
 	"github.com/orca-yarn/orca-yarn/yarn"
@@ -88,7 +90,7 @@ func (cl *Cluster) StageFile(t testing.TB, local, dir string) *yarnpb.LocalResou
 	if _, err := io.Copy(w, src); err != nil {
 		t.Fatal(err)
 	}
-	if err := CloseReplicated(w); err != nil {
+	if err := stage.CloseReplicated(context.Background(), w); err != nil {
 		t.Fatal(err)
 	}
 	st, err := fs.Stat(remote)

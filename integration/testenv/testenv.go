@@ -3,11 +3,9 @@
 package testenv
 
 import (
-	"errors"
 	"os"
 	"os/user"
 	"testing"
-	"time"
 
 	"github.com/colinmarc/hdfs/v2"
 	"github.com/orca-yarn/orca-yarn/hadoop/conf"
@@ -85,17 +83,4 @@ func (c *Cluster) HDFS(t testing.TB) *hdfs.Client {
 	}
 	t.Cleanup(func() { _ = fs.Close() })
 	return fs
-}
-
-// CloseReplicated closes an HDFS file, retrying while the NameNode has not yet heard from the
-// DataNode about the last block, as Java's DFSClient retries completeFile.
-func CloseReplicated(w *hdfs.FileWriter) error {
-	var err error
-	for backoff := 50 * time.Millisecond; backoff < 5*time.Second; backoff *= 2 {
-		if err = w.Close(); !errors.Is(err, hdfs.ErrReplicating) {
-			return err
-		}
-		time.Sleep(backoff)
-	}
-	return err
 }

@@ -13,6 +13,7 @@ import (
 const (
 	LinkBinary = "orca-yarn" // the orca-yarn binary itself
 	LinkEnv    = "__env__"   // the packed Python environment
+	LinkSpec   = "spec.json" // the application spec (appspec.FileName)
 	// PyFilesDir holds the .py files of --py-files; it goes on PYTHONPATH.
 	PyFilesDir = "__pyfiles__"
 )
@@ -21,7 +22,7 @@ const (
 // writes into the container's working directory.
 func reserved(name string) bool {
 	switch name {
-	case LinkBinary, LinkEnv, PyFilesDir,
+	case LinkBinary, LinkEnv, PyFilesDir, LinkSpec,
 		"launch_container.sh", "container_tokens", "default_container_executor.sh",
 		"default_container_executor_session.sh", "tmp":
 		return true

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/colinmarc/hdfs/v2"
 	"github.com/orca-yarn/orca-yarn/yarnpb/yarnpb"
 	"github.com/sirupsen/logrus"
 	"github.com/zeebo/blake3"
@@ -216,28 +215,10 @@ func (u upload) write(ctx context.Context, dst string) (err error) {
 		return badInputf("upload %s: the file changed while it was being uploaded; retry", u.local)
 	}
 	closed = true
-	if err := closeReplicated(ctx, w); err != nil {
+	if err := CloseReplicated(ctx, w); err != nil {
 		return hdfsErr(ctx, "close", dst, err)
 	}
 	return nil
-}
-
-// closeReplicated closes an HDFS file, retrying while the NameNode has not yet heard from the
-// DataNodes about the last block, with backoff as Java's DFSClient.completeFile does.
-func closeReplicated(ctx context.Context, w *hdfs.FileWriter) error {
-	backoff := 50 * time.Millisecond
-	for attempt := 0; ; attempt++ {
-		err := w.Close()
-		if !errors.Is(err, hdfs.ErrReplicating) || attempt == 8 {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-		backoff *= 2
-	}
 }
 
 // copyChunks copies in 1 MiB chunks, checking ctx between them: the HDFS client takes no

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/colinmarc/hdfs/v2"
+	"github.com/orca-yarn/orca-yarn/hadoop/hdfsconn"
 	"github.com/orca-yarn/orca-yarn/integration/testenv"
 	"github.com/orca-yarn/orca-yarn/submitter/stage"
 )
@@ -26,7 +27,7 @@ import (
 // client connects through stage.NewHDFS, the way the submitter will.
 func client(t *testing.T, cl *testenv.Cluster, user string) *hdfs.Client {
 	t.Helper()
-	c, err := stage.NewHDFS(testenv.Ctx(t, 30*time.Second), cl.Conf, stage.HDFSOptions{User: user})
+	c, err := stage.NewHDFS(testenv.Ctx(t, 30*time.Second), cl.Conf, hdfsconn.Options{User: user})
 	if err != nil {
 		t.Fatal(err)
 	}
