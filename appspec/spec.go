@@ -78,8 +78,9 @@ func (s *Spec) Validate() error {
 		return fmt.Errorf("%w: container %s", ErrInvalid, s.Container)
 	case s.AllocationTimeout <= 0:
 		return fmt.Errorf("%w: allocation timeout %s", ErrInvalid, s.AllocationTimeout)
-	case s.Resources[BinaryName] == nil || s.Resources[FileName] == nil:
-		return fmt.Errorf("%w: the %s and %s resources are missing", ErrInvalid, BinaryName, FileName)
+	case s.Resources[BinaryName] == nil:
+		// spec.json's own resource cannot be in the file it describes: the AM adds it.
+		return fmt.Errorf("%w: the %s resource is missing", ErrInvalid, BinaryName)
 	}
 	if _, err := yarn.ParseApplicationID(s.AppID); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/orca-yarn/orca-yarn/hadoop/conf"
+	"github.com/orca-yarn/orca-yarn/hadoop/hdfsconn"
 	"github.com/orca-yarn/orca-yarn/hadoop/ipc"
 	"github.com/orca-yarn/orca-yarn/yarn"
 	"github.com/sirupsen/logrus"
@@ -121,3 +122,5 @@ func (c *Cluster) Resolve(ctx context.Context, sel Selector, live bool) ([]*yarn
 	}
 	return nil, badInputf("which application? give its id (application_...) or --tag TAG")
 }
+
+func stageOptions(c *Cluster) hdfsconn.Options { return hdfsconn.Options{User: c.User} }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/orca-yarn/orca-yarn/appspec"
-	"github.com/orca-yarn/orca-yarn/hadoop/hdfsconn"
 	"github.com/orca-yarn/orca-yarn/hadoop/security"
 	"github.com/orca-yarn/orca-yarn/submitter/stage"
 	"github.com/orca-yarn/orca-yarn/yarn"
@@ -42,7 +41,7 @@ const clientLease = 30 * time.Second
 // Submit stages everything and submits the application. When it fails after creating something,
 // it removes what it created: no orphan application, no half-filled staging directory.
 func (c *Cluster) Submit(ctx context.Context, p Plan, id yarn.ApplicationID, binary string) (*Submission, error) {
-	fs, err := stage.NewHDFS(ctx, c.Conf, hdfsconn.Options{User: c.User})
+	fs, err := stage.NewHDFS(ctx, c.Conf, stageOptions(c))
 	if err != nil {
 		return nil, fromStage(err)
 	}
@@ -163,11 +162,11 @@ func uploadSpec(ctx context.Context, st *stage.AppStaging, spec *appspec.Spec) (
 	if err := tmp.Close(); err != nil {
 		return nil, classify(ErrCluster, fmt.Errorf("spec: %w", err))
 	}
-	res, err := st.AddFile(ctx, tmp.Name(), appspec.FileName)
+	res, err := st.AddSpec(ctx, tmp.Name())
 	if err != nil {
 		return nil, fromStage(err)
 	}
-	return res[appspec.FileName], nil
+	return res, nil
 }
 
 func submissionContext(p Plan, id yarn.ApplicationID, spec *appspec.Spec, bin, specRes *yarnpb.LocalResourceProto, secret security.Secret) (*yarnpb.ApplicationSubmissionContextProto, error) {

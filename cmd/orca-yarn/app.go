@@ -44,6 +44,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			statusCommand(),
 			listCommand(),
 			killCommand(),
+			submitCommand(),
+			attachCommand(),
+			amCommand(),
+			launchCommand(),
 		},
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to exit codes
@@ -71,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "orca-yarn: %v\n", err)
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintf(stderr, "orca-yarn: %s\n", msg)
+	}
 	return exitCodeFor(err)
 }

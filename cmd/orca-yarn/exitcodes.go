@@ -49,3 +49,11 @@ func exitCodeFor(err error) int {
 	}
 	return exitUsage
 }
+
+// quietError keeps an error's exit code but prints nothing more: the details were printed already.
+type quietError struct{ err error }
+
+func (q quietError) Error() string { return "" }
+func (q quietError) Unwrap() error { return q.err }
+
+func exitOnly(err error) error { return quietError{err} }

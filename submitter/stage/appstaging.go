@@ -110,6 +110,20 @@ func (s *AppStaging) AddFile(ctx context.Context, local, link string) (map[strin
 	return s.stage(ctx, []item{it})
 }
 
+// AddSpec stages the application's spec file under the reserved link name spec.json (LinkSpec),
+// which users' --files may not take.
+func (s *AppStaging) AddSpec(ctx context.Context, local string) (*yarnpb.LocalResourceProto, error) {
+	if _, err := checkLocalFile("spec", local); err != nil {
+		return nil, err
+	}
+	it := item{flag: "spec", local: local, link: LinkSpec, remote: LinkSpec, typ: yarnpb.LocalResourceTypeProto_FILE, upload: local}
+	res, err := s.stage(ctx, []item{it})
+	if err != nil {
+		return nil, err
+	}
+	return res[LinkSpec], nil
+}
+
 // AddArchive stages local as an ARCHIVE the NodeManager unpacks into a directory linked as
 // alias (its base name when alias is empty). Use ParseAlias for "x.tgz#alias".
 func (s *AppStaging) AddArchive(ctx context.Context, local, alias string) (map[string]*yarnpb.LocalResourceProto, error) {

@@ -1,0 +1,149 @@
+package submitter
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/orca-yarn/orca-yarn/amapi"
+	"github.com/orca-yarn/orca-yarn/hadoop/security"
+	"github.com/orca-yarn/orca-yarn/logline"
+	"github.com/orca-yarn/orca-yarn/yarn"
+	"golang.org/x/sync/errgroup"
+)
+
+// FollowOptions say how to follow an application.
+type FollowOptions struct {
+	// Stdout and Stderr receive the containers' lines, prefixed with role and rank.
+	Stdout, Stderr io.Writer
+	// Lease renews the AM's client lease while following (a blocking submit or an attach).
+	Lease bool
+	// Progress, when set, receives one-line state updates while the application starts.
+	Progress func(string)
+	// Poll is how often the RM is asked for the state (default 1 s).
+	Poll time.Duration
+}
+
+const leaseEvery = 10 * time.Second
+
+// Follow streams an application's output live until it ends and returns its Result. When ctx
+// ends first (a signal), Follow returns ctx's error and leaves the application alone: the caller
+// decides whether to kill it.
+func (c *Cluster) Follow(ctx context.Context, id yarn.ApplicationID, secret security.Secret, o FollowOptions) (Result, error) {
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	report, err := c.waitForAM(ctx, id, o)
+	if err != nil {
+		return Result{}, err
+	}
+	if !report.State.Terminal() {
+		api := amapi.NewClient("http://"+net.JoinHostPort(report.Host, strconv.Itoa(int(report.RPCPort))), secret, &http.Client{})
+		if report, err = c.stream(ctx, id, api, o); err != nil {
+			return Result{}, err
+		}
+	}
+	res := ResultOf(report)
+	return res, nil
+}
+
+// waitForAM polls until the AM registered (it then advertises its API as host and RPC port) or
+// the application ended without one.
+func (c *Cluster) waitForAM(ctx context.Context, id yarn.ApplicationID, o FollowOptions) (*yarn.ApplicationReport, error) {
+	started := time.Now()
+	for {
+		r, err := c.RM.Report(ctx, id)
+		if err != nil {
+			return nil, rmErr("follow "+id.String(), err)
+		}
+		if r.State.Terminal() || (r.State == yarn.AppRunning && r.Host != "" && r.RPCPort > 0) {
+			if o.Progress != nil {
+				o.Progress("") // clear the progress line before output starts
+			}
+			return r, nil
+		}
+		if o.Progress != nil {
+			o.Progress(fmt.Sprintf("%s: %s, %s", id, r.State, time.Since(started).Round(time.Second)))
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(o.Poll / 2):
+		}
+	}
+}
+
+// stream follows the AM's output and the RM's state together until the application ends.
+func (c *Cluster) stream(ctx context.Context, id yarn.ApplicationID, api *amapi.Client, o FollowOptions) (*yarn.ApplicationReport, error) {
+	g, gctx := errgroup.WithContext(ctx)
+	linesDone := make(chan struct{})
+	var final *yarn.ApplicationReport
+	g.Go(func() error {
+		defer close(linesDone)
+		// Ends with nil when the AM closes its hub (the application is finishing); an AM that
+		// dies mid-stream is not an error of ours: the RM's state tells what happened.
+		_ = api.FollowLines(gctx, 0, true, func(_ amapi.Cursor, l logline.Line) error {
+			return printLine(o, l)
+		})
+		return nil
+	})
+	if o.Lease {
+		g.Go(func() error {
+			t := time.NewTicker(leaseEvery)
+			defer t.Stop()
+			for {
+				_ = api.RenewLease(gctx) // a missed renewal is retried on the next tick
+				select {
+				case <-gctx.Done():
+					return nil
+				case <-linesDone:
+					return nil
+				case <-t.C:
+				}
+			}
+		})
+	}
+	g.Go(func() error {
+		for {
+			r, err := c.RM.Report(gctx, id)
+			if err == nil && r.State.Terminal() {
+				final = r
+				// Let the follower print what the AM flushed before it unregistered.
+				select {
+				case <-linesDone:
+				case <-time.After(5 * time.Second):
+				}
+				return errDone
+			}
+			select {
+			case <-gctx.Done():
+				return gctx.Err()
+			case <-time.After(o.Poll):
+			}
+		}
+	})
+	err := g.Wait()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if final == nil {
+		return nil, classify(ErrCluster, fmt.Errorf("follow %s: %w", id, err))
+	}
+	return final, nil
+}
+
+// errDone ends the follow group once the application is over.
+var errDone = fmt.Errorf("application ended")
+
+func printLine(o FollowOptions, l logline.Line) error {
+	w := o.Stdout
+	if l.Stream == logline.Stderr {
+		w = o.Stderr
+	}
+	_, err := fmt.Fprintf(w, "%s %s\n", l.Source.Prefix(), l.Text)
+	return err
+}
