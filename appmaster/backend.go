@@ -9,8 +9,8 @@ import (
 	"github.com/orca-yarn/orca-yarn/amapi"
 	"github.com/orca-yarn/orca-yarn/appmaster/core"
 	"github.com/orca-yarn/orca-yarn/barrier"
-	"github.com/orca-yarn/orca-yarn/logline"
 	"github.com/orca-yarn/orca-yarn/loghub"
+	"github.com/orca-yarn/orca-yarn/logline"
 	"github.com/orca-yarn/orca-yarn/yarn"
 )
 
