@@ -46,6 +46,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			killCommand(),
 			submitCommand(),
 			attachCommand(),
+			logsCommand(),
 			amCommand(),
 			launchCommand(),
 		},

@@ -27,7 +27,6 @@ func follow(ctx context.Context, c *cli.Context, cl *submitter.Cluster, id yarn.
 				return fmt.Errorf("%w: %s received but killing %s failed: %w", submitter.ErrCluster, sig, id, kerr)
 			}
 			_ = cl.CleanupStaging(killCtx, id)
-			fmt.Fprintf(c.App.ErrWriter, "orca-yarn: %s: killed %s\n", sig, id)
 			return interruptedError(sig, fmt.Errorf("killed %s", id))
 		}
 		return err
@@ -126,6 +125,36 @@ func attachCommand() *cli.Command {
 				return fmt.Errorf("%w: no live application tagged %s", submitter.ErrBadInput, c.String("tag"))
 			}
 			return attachTo(ctx, c, cl, apps[0].ID, c.String("output"), interrupted)
+		},
+	}
+}
+
+func logsCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "logs",
+		Usage:     "print an application's output: live from its AM while it runs, from HDFS once it ended",
+		ArgsUsage: "APP_ID | --tag TAG",
+		Flags:     []cli.Flag{tagFlag, &cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep streaming until the application ends"},
+			&cli.BoolFlag{Name: "all-files", Usage: "after the end: every file YARN kept, not only stdout and stderr"}},
+		Action: func(c *cli.Context) error {
+			ctx, _ := interruptContext(c.Context)
+			cl, err := connect(c)
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			apps, err := cl.Resolve(ctx, selector(c), false)
+			if err != nil {
+				return err
+			}
+			if len(apps) == 0 {
+				return fmt.Errorf("%w: no application tagged %s", submitter.ErrBadInput, c.String("tag"))
+			}
+			err = cl.Logs(ctx, apps[0], c.Bool("follow"), c.Bool("all-files"), submitter.FollowOptions{Stdout: c.App.Writer, Stderr: c.App.ErrWriter})
+			if ctx.Err() != nil {
+				return nil // interrupted by the user: leave the application alone
+			}
+			return err
 		},
 	}
 }

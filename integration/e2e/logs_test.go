@@ -1,0 +1,80 @@
+//go:build integration
+
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/orca-yarn/orca-yarn/integration/testenv"
+)
+
+// `orca-yarn logs` after the end, from YARN's aggregated logs on HDFS, including the case where
+// the AM was killed and could not hand anything over.
+func TestLogsAfterTheAMWasKilled(t *testing.T) {
+	cl := testenv.Require(t)
+	tag := uniqueTag(t)
+	d := start(t, "submit", "--detach", "--num-nodes", "2", "--memory", "256m", "--max-attempts", "1", "--tag", tag,
+		"--command", `echo "marker from rank $ORCA_YARN_RANK"; sleep 600`)
+	if code := d.wait(t, time.Minute); code != 0 {
+		t.Fatal(d)
+	}
+	id, _ := waitAppState(t, cl, tag, "RUNNING", 2*time.Minute)
+	live := start(t, "logs", "--follow", id)
+	live.waitOutput(t, "marker from rank 1", 2*time.Minute)
+	live.waitOutput(t, "marker from rank 0", time.Minute)
+
+	am := amProcess(t, id)
+	if err := syscall.Kill(am, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitAppState(t, cl, tag, "FAILED", 2*time.Minute)
+	live.wait(t, time.Minute)
+
+	var r *run
+	for deadline := time.Now().Add(time.Minute); ; {
+		r = start(t, "logs", id)
+		if r.wait(t, time.Minute) == 0 {
+			break
+		}
+		if time.Now().After(deadline) { // aggregation takes a moment after the end
+			t.Fatalf("logs never became readable: %s", r)
+		}
+		time.Sleep(2 * time.Second)
+	}
+	for _, want := range []string{"marker from rank 0", "marker from rank 1"} {
+		if !strings.Contains(r.stdout.String(), want) {
+			t.Errorf("aggregated logs lack %q\n%s", want, r)
+		}
+	}
+	assertNoProcessesOf(t, id)
+}
+
+// amProcess finds the pid of the application's AM (`orca-yarn am` with the app id in its env).
+func amProcess(t *testing.T, appID string) int {
+	t.Helper()
+	for range 100 {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+			environ, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+			if bytes.Contains(cmdline, []byte("orca-yarn\x00am")) && bytes.Contains(environ, []byte("CONTAINER_ID=container_")) &&
+				bytes.Contains(environ, []byte(strings.TrimPrefix(appID, "application_"))) {
+				return pid
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no AM process of %s found", appID)
+	return 0
+}
