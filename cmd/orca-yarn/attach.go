@@ -134,7 +134,7 @@ func logsCommand() *cli.Command {
 		Name:      "logs",
 		Usage:     "print an application's output: live from its AM while it runs, from HDFS once it ended",
 		ArgsUsage: "APP_ID | --tag TAG",
-		Flags:     []cli.Flag{tagFlag, &cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep streaming until the application ends"},
+		Flags: []cli.Flag{tagFlag, &cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep streaming until the application ends"},
 			&cli.BoolFlag{Name: "all-files", Usage: "after the end: every file YARN kept, not only stdout and stderr"}},
 		Action: func(c *cli.Context) error {
 			ctx, _ := interruptContext(c.Context)

@@ -206,4 +206,3 @@ func processesOf(appID string) []string {
 	}
 	return out
 }
-
