@@ -25,7 +25,8 @@ func TestKilledContainerRestartsTheGang(t *testing.T) {
 	r.waitOutput(t, "gen 1 rank 1", 2*time.Minute)
 	r.waitOutput(t, "gen 1 rank 0", time.Minute)
 	id, _, _ := appByTag(t, cl, tag)
-	victim := processWithEnv(t, "sleep", "ORCA_YARN_APP_ID="+id, "ORCA_YARN_RANK=1")
+	// The container's program itself (bash -c CMD), as an OOM killer or an operator would.
+	victim := processWithEnv(t, "bash", "ORCA_YARN_APP_ID="+id, "ORCA_YARN_RANK=1")
 	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
