@@ -2,6 +2,7 @@ package submitter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -37,19 +38,30 @@ func (c *Cluster) Follow(ctx context.Context, id yarn.ApplicationID, secret secu
 	if o.Poll <= 0 {
 		o.Poll = time.Second
 	}
-	report, err := c.waitForAM(ctx, id, o)
-	if err != nil {
-		return Result{}, err
-	}
-	if !report.State.Terminal() {
-		api := amapi.NewClient("http://"+net.JoinHostPort(report.Host, strconv.Itoa(int(report.RPCPort))), secret, &http.Client{})
-		if report, err = c.stream(ctx, id, api, o); err != nil {
+	for {
+		report, err := c.waitForAM(ctx, id, o)
+		if err != nil {
 			return Result{}, err
 		}
+		if report.State.Terminal() {
+			return ResultOf(report), nil
+		}
+		api := amapi.NewClient("http://"+net.JoinHostPort(report.Host, strconv.Itoa(int(report.RPCPort))), secret, &http.Client{})
+		final, err := c.stream(ctx, id, report.CurrentAttempt, api, o)
+		if errors.Is(err, errNewAttempt) {
+			// The AM died and YARN started another attempt: follow (and renew the lease with) it.
+			fmt.Fprintf(o.Stderr, "orca-yarn: %s: the application master was restarted; following the new attempt\n", id)
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		return ResultOf(final), nil
 	}
-	res := ResultOf(report)
-	return res, nil
 }
+
+// errNewAttempt ends a stream whose AM attempt was replaced by a new one.
+var errNewAttempt = errors.New("new application attempt")
 
 // waitForAM polls until the AM registered (it then advertises its API as host and RPC port) or
 // the application ended without one.
@@ -78,7 +90,7 @@ func (c *Cluster) waitForAM(ctx context.Context, id yarn.ApplicationID, o Follow
 }
 
 // stream follows the AM's output and the RM's state together until the application ends.
-func (c *Cluster) stream(ctx context.Context, id yarn.ApplicationID, api *amapi.Client, o FollowOptions) (*yarn.ApplicationReport, error) {
+func (c *Cluster) stream(ctx context.Context, id yarn.ApplicationID, attempt yarn.AttemptID, api *amapi.Client, o FollowOptions) (*yarn.ApplicationReport, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	linesDone := make(chan struct{})
 	var final *yarn.ApplicationReport
@@ -110,6 +122,9 @@ func (c *Cluster) stream(ctx context.Context, id yarn.ApplicationID, api *amapi.
 	g.Go(func() error {
 		for {
 			r, err := c.RM.Report(gctx, id)
+			if err == nil && !r.State.Terminal() && r.CurrentAttempt != attempt {
+				return errNewAttempt
+			}
 			if err == nil && r.State.Terminal() {
 				final = r
 				// Let the follower print what the AM flushed before it unregistered.
@@ -129,6 +144,9 @@ func (c *Cluster) stream(ctx context.Context, id yarn.ApplicationID, api *amapi.
 	err := g.Wait()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
+	}
+	if errors.Is(err, errNewAttempt) {
+		return nil, err
 	}
 	if final == nil {
 		return nil, classify(ErrCluster, fmt.Errorf("follow %s: %w", id, err))

@@ -35,7 +35,7 @@ func (c *Cluster) Logs(ctx context.Context, r *yarn.ApplicationReport, follow, a
 				o.Poll = time.Second
 			}
 			o.Lease = false
-			_, err = c.stream(ctx, r.ID, api, o)
+			_, err = c.stream(ctx, r.ID, r.CurrentAttempt, api, o)
 			return err
 		}
 		err = api.FollowLines(ctx, 0, false, func(_ amapi.Cursor, l logline.Line) error { return printLine(o, l) })

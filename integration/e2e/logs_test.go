@@ -78,3 +78,26 @@ func amProcess(t *testing.T, appID string) int {
 	t.Fatalf("no AM process of %s found", appID)
 	return 0
 }
+
+// The AM process killed: YARN starts attempt 2, which waits for the survivors, stops them when
+// they do not come back, and restarts the gang; the blocking client follows the new attempt and
+// ends with the application's real outcome. Never a silent hang, nothing left behind.
+func TestAMKilledSecondAttemptFinishesTheApplication(t *testing.T) {
+	cl := testenv.Require(t)
+	tag := uniqueTag(t)
+	r := start(t, "submit", "--num-nodes", "2", "--memory", "256m", "--max-attempts", "2", "--tag", tag, "--command",
+		`echo "gen $ORCA_YARN_GENERATION rank $ORCA_YARN_RANK"; if [ "$ORCA_YARN_GENERATION" = 1 ]; then sleep 600; fi; echo "done $ORCA_YARN_RANK"`)
+	r.waitOutput(t, "gen 1 rank 1", 2*time.Minute)
+	r.waitOutput(t, "gen 1 rank 0", time.Minute)
+	id, _, _ := appByTag(t, cl, tag)
+	if err := syscall.Kill(amProcess(t, id), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if code := r.wait(t, 6*time.Minute); code != 0 {
+		t.Fatalf("exit %d after the AM was killed\n%s", code, r)
+	}
+	if !strings.Contains(r.stderr.String(), "following the new attempt") || !strings.Contains(r.stdout.String(), "done 1") {
+		t.Fatalf("the client did not follow attempt 2 to the end\n%s", r)
+	}
+	assertNoProcessesOf(t, id)
+}
