@@ -108,3 +108,26 @@ func TestRMUnreachableFailsClearlyWithinDeadline(t *testing.T) {
 		t.Fatalf("error %q should match ErrUnreachable and name both addresses", err)
 	}
 }
+
+// The HDFS delegation-token call over our own ipc layer, against the real NameNode. On this
+// insecure cluster the NameNode's token manager is off and it answers without a token (the
+// Kerberos lane gets a real one); what is proven here is the protocol, the call and the decoding.
+func TestNameNodeDelegationTokenCall(t *testing.T) {
+	cl := testenv.Require(t)
+	ns, err := cl.Conf.NameNodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nn, err := yarn.DialNameNode(yarn.NameNodeOptions{Addr: ns.NameNodes[0].Addr, User: ipc.UserInfo{Effective: cl.User}, Auth: ipc.SimpleAuth()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nn.Close()
+	token, ok, err := yarn.HDFSDelegationToken(testenv.Ctx(t, 30*time.Second), nn, "yarn")
+	if err != nil {
+		t.Fatalf("getDelegationToken on the real NameNode: %v", err)
+	}
+	if ok || token != nil {
+		t.Fatalf("an insecure NameNode issued a token: %v", token)
+	}
+}
