@@ -75,10 +75,11 @@ proto-check: ## fail if the committed generated code is stale
 bench: build ## benchmarks; results are written to docs/benchmarks.md
 	bench/run.sh
 
-demo: deps build ## bring up the cluster if HADOOP_CONF_DIR is unset, then show its status
-	@if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up; $(CLUSTER) status; \
-	  else echo "using HADOOP_CONF_DIR=$$HADOOP_CONF_DIR"; fi
-	bin/orca-yarn version
+demo: deps build ## the main job: a cluster if HADOOP_CONF_DIR is unset, then a 3-container gang, streamed
+	@mkdir -p .cache; if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up | tail -n 1 > .cache/demo.env; \
+	  else echo "export HADOOP_CONF_DIR=$$HADOOP_CONF_DIR" > .cache/demo.env; fi
+	source .cache/demo.env && bin/orca-yarn submit --num-nodes 3 --memory 256m --tag orca-demo \
+	  --command 'echo "rank $$ORCA_YARN_RANK of $$ORCA_YARN_WORLD_SIZE on $$NM_HOST, head $$ORCA_YARN_HEAD_HOST"'
 
 clean: ## remove build outputs (not the download cache)
 	rm -rf bin $(TEST_LOG_DIR)
