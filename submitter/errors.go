@@ -2,15 +2,16 @@ package submitter
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/orca-yarn/orca-yarn/errclass"
 )
 
 // Outcome classes. Every error the submitter returns matches exactly one of them (errors.Is).
 var (
 	// ErrBadInput: the request itself is wrong (flags, files, config): exit 2.
-	ErrBadInput = errors.New("bad input")
+	ErrBadInput = errclass.BadInput
 	// ErrCluster: the cluster, HDFS, authentication or the submission failed: exit 3.
-	ErrCluster = errors.New("cluster error")
+	ErrCluster = errclass.Cluster
 	// ErrResources: what was asked cannot be granted (above the maximum, allocation timeout): exit 4.
 	ErrResources = errors.New("resources not obtainable")
 	// ErrAppFailed: the application ran and failed (user code or containers beyond the restart
@@ -24,24 +25,10 @@ var (
 	ErrInterruptedTerm = errors.New("terminated")
 )
 
-// classified attaches an outcome class to err, keeping err's own chain for errors.Is/As.
-type classified struct {
-	class error
-	err   error
-}
-
-func (c *classified) Error() string   { return c.err.Error() }
-func (c *classified) Unwrap() []error { return []error{c.err, c.class} }
-
-// classify returns err marked with class; nil stays nil.
-func classify(class, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &classified{class: class, err: err}
-}
+// classify marks err with an outcome class (see errclass); nil stays nil.
+func classify(class, err error) error { return errclass.Wrap(class, err) }
 
 // badInputf builds a one-line user error: what is wrong, then how to fix it.
 func badInputf(format string, args ...any) error {
-	return classify(ErrBadInput, fmt.Errorf(format, args...))
+	return errclass.Errorf(ErrBadInput, format, args...)
 }

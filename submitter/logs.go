@@ -53,7 +53,7 @@ func (c *Cluster) Logs(ctx context.Context, r *yarn.ApplicationReport, follow, a
 func (c *Cluster) aggregatedLogs(ctx context.Context, id yarn.ApplicationID, allFiles bool, o FollowOptions) error {
 	fs, err := stage.NewHDFS(ctx, c.Conf, stageOptions(c))
 	if err != nil {
-		return fromStage(err)
+		return err
 	}
 	defer fs.Close()
 	layout := logagg.LayoutFromConf(c.Conf.Get)

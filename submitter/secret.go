@@ -20,7 +20,7 @@ import (
 func (c *Cluster) ReadSecret(ctx context.Context, id yarn.ApplicationID) (security.Secret, error) {
 	fs, err := stage.NewHDFS(ctx, c.Conf, stageOptions(c))
 	if err != nil {
-		return nil, fromStage(err)
+		return nil, err
 	}
 	defer fs.Close()
 	name := path.Join(stage.StagingDir(c.User, id), secretFile)
@@ -46,7 +46,7 @@ func (c *Cluster) CleanupStaging(ctx context.Context, id yarn.ApplicationID) err
 	defer cancel()
 	fs, err := stage.NewHDFS(ctx, c.Conf, stageOptions(c))
 	if err != nil {
-		return fromStage(err)
+		return err
 	}
 	defer fs.Close()
 	if err := fs.RemoveAll(stage.StagingDir(c.User, id)); err != nil && !errors.Is(err, os.ErrNotExist) {

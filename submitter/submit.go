@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -43,7 +42,7 @@ const clientLease = 30 * time.Second
 func (c *Cluster) Submit(ctx context.Context, p Plan, id yarn.ApplicationID, binary string) (*Submission, error) {
 	fs, err := stage.NewHDFS(ctx, c.Conf, stageOptions(c))
 	if err != nil {
-		return nil, fromStage(err)
+		return nil, err
 	}
 	defer fs.Close()
 	nn, err := c.Conf.NameNodes()
@@ -52,11 +51,11 @@ func (c *Cluster) Submit(ctx context.Context, p Plan, id yarn.ApplicationID, bin
 	}
 	bin, err := stage.UploadContentAddressed(ctx, fs, binary, stage.BinDir(c.User), stage.UploadOptions{Log: c.log})
 	if err != nil {
-		return nil, fromStage(err)
+		return nil, err
 	}
 	st, err := stage.NewAppStaging(ctx, fs, nn, c.User, id)
 	if err != nil {
-		return nil, fromStage(err)
+		return nil, err
 	}
 	sub := &Submission{ID: id, Staging: st}
 	fail := func(err error) (*Submission, error) {
@@ -67,7 +66,7 @@ func (c *Cluster) Submit(ctx context.Context, p Plan, id yarn.ApplicationID, bin
 	}
 	staged, err := st.Add(ctx, stage.Inputs{Files: p.Files, Archives: p.Archives, PyFiles: p.PyFiles})
 	if err != nil {
-		return fail(fromStage(err))
+		return fail(err)
 	}
 	if sub.Secret, err = newSecret(); err != nil {
 		return fail(classify(ErrCluster, err))
@@ -164,7 +163,7 @@ func uploadSpec(ctx context.Context, st *stage.AppStaging, spec *appspec.Spec) (
 	}
 	res, err := st.AddSpec(ctx, tmp.Name())
 	if err != nil {
-		return nil, fromStage(err)
+		return nil, err
 	}
 	return res, nil
 }
@@ -205,16 +204,4 @@ func submissionContext(p Plan, id yarn.ApplicationID, spec *appspec.Spec, bin, s
 		// A second AM attempt adopts the running containers instead of restarting the gang.
 		KeepContainersAcrossApplicationAttempts: proto.Bool(true),
 	}, nil
-}
-
-// fromStage maps the staging package's classes onto ours.
-func fromStage(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, stage.ErrBadInput):
-		return classify(ErrBadInput, err)
-	default:
-		return classify(ErrCluster, err)
-	}
 }

@@ -7,36 +7,25 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/orca-yarn/orca-yarn/errclass"
+
 	"github.com/colinmarc/hdfs/v2"
 )
 
-// Outcome classes. The submitter maps them onto its own (exit 2 and exit 3).
+// Outcome classes, shared with the submitter (exit 2 and exit 3).
 var (
 	// ErrBadInput: a --files/--archives/--py-files entry or a link name is wrong.
-	ErrBadInput = errors.New("bad input")
+	ErrBadInput = errclass.BadInput
 	// ErrCluster: HDFS refused or failed (permission denied, NameNode or DataNode trouble).
-	ErrCluster = errors.New("cluster error")
+	ErrCluster = errclass.Cluster
 )
 
-// classified attaches a class to err and keeps err's own chain for errors.Is and errors.As.
-type classified struct {
-	class error
-	err   error
-}
-
-func (c *classified) Error() string   { return c.err.Error() }
-func (c *classified) Unwrap() []error { return []error{c.err, c.class} }
-
-func classify(class, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &classified{class: class, err: err}
-}
+// classify marks err with an outcome class (see errclass); nil stays nil.
+func classify(class, err error) error { return errclass.Wrap(class, err) }
 
 // badInputf builds a one-line user error: what is wrong, then how to fix it.
 func badInputf(format string, args ...any) error {
-	return classify(ErrBadInput, fmt.Errorf(format, args...))
+	return errclass.Errorf(ErrBadInput, format, args...)
 }
 
 // hdfsErr wraps a failed HDFS operation on p. A cancelled context stays unclassified, so the
