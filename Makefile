@@ -4,8 +4,8 @@ SHELL := /bin/bash
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO_LDFLAGS := -s -w -X main.version=$(VERSION)
 CLUSTER := integration/cluster/cluster.sh
-FUZZ_SMOKE_SECONDS ?= 3
-FUZZ_SECONDS ?= 30
+FUZZ_SMOKE ?= 3000x
+FUZZ_BUDGET ?= 30s
 TEST_LOG_DIR := .cache/test-logs
 
 .PHONY: help deps build test test-unit test-integration test-integration-qop fuzz fuzz-smoke cluster-up cluster-down cluster-status \
@@ -51,11 +51,11 @@ test-integration-qop: build ## the Go-AM tests again under SASL integrity and pr
 	done
 	$(CLUSTER) up >/dev/null
 
-fuzz-smoke: ## every fuzz target for $(FUZZ_SMOKE_SECONDS)s
-	scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
+fuzz-smoke: ## every fuzz target for $(FUZZ_SMOKE) inputs
+	scripts/fuzz.sh $(FUZZ_SMOKE)
 
-fuzz: ## every fuzz target for $(FUZZ_SECONDS)s
-	scripts/fuzz.sh $(FUZZ_SECONDS)
+fuzz: ## every fuzz target for $(FUZZ_BUDGET)
+	scripts/fuzz.sh $(FUZZ_BUDGET)
 
 cluster-up: deps ## start (or reuse) the local Hadoop cluster; last line: export HADOOP_CONF_DIR=...
 	@$(CLUSTER) up

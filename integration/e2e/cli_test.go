@@ -206,3 +206,6 @@ func processesOf(appID string) []string {
 	}
 	return out
 }
+
+// interruptSignal is what a user's ^C sends.
+var interruptSignal = syscall.SIGINT
