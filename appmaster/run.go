@@ -114,7 +114,7 @@ func (a *am) loop(ctx context.Context) error {
 			if err := a.heartbeat(ctx); err != nil {
 				failures++
 				fatal := failures >= consecutiveRMFailures || errors.Is(err, ipc.ErrInvalidToken) ||
-					remoteClassIs(err, "org.apache.hadoop.yarn.exceptions.ApplicationAttemptNotFoundException")
+					ipc.RemoteClass(err) == "org.apache.hadoop.yarn.exceptions.ApplicationAttemptNotFoundException"
 				a.step(ctx, core.RMError{Err: err, Fatal: fatal})
 			} else {
 				failures = 0
@@ -122,11 +122,6 @@ func (a *am) loop(ctx context.Context) error {
 			heartbeat.Reset(a.interval)
 		}
 	}
-}
-
-func remoteClassIs(err error, class string) bool {
-	var remote *ipc.RemoteError
-	return errors.As(err, &remote) && remote.Class == class
 }
 
 func (a *am) heartbeat(ctx context.Context) error {

@@ -155,7 +155,7 @@ func (c *Cluster) stream(ctx context.Context, id yarn.ApplicationID, attempt yar
 }
 
 // errDone ends the follow group once the application is over.
-var errDone = fmt.Errorf("application ended")
+var errDone = errors.New("application ended")
 
 func printLine(o FollowOptions, l logline.Line) error {
 	w := o.Stdout

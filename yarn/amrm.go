@@ -2,7 +2,6 @@ package yarn
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -130,7 +129,7 @@ func (c *AMRMClient) NMToken(node NodeID) (*commonpb.TokenProto, bool) {
 // AMRMClient does.
 func (c *AMRMClient) Allocate(ctx context.Context, progress float32) (*Allocation, error) {
 	resp, err := c.allocateOnce(ctx, progress)
-	if err != nil && remoteClass(err) == "org.apache.hadoop.yarn.exceptions.ApplicationMasterNotRegisteredException" &&
+	if err != nil && ipc.RemoteClass(err) == "org.apache.hadoop.yarn.exceptions.ApplicationMasterNotRegisteredException" &&
 		c.registration != nil {
 		if _, rerr := c.Register(ctx, c.registration.GetHost(), c.registration.GetRpcPort(), c.registration.GetTrackingUrl()); rerr != nil {
 			return nil, fmt.Errorf("yarn: re-register after the RM lost this attempt: %w", rerr)
@@ -251,13 +250,4 @@ func (c *AMRMClient) Finish(ctx context.Context, status FinalStatus, diagnostics
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// remoteClass returns the Java class of a remote exception, or "" for other errors.
-func remoteClass(err error) string {
-	var remote *ipc.RemoteError
-	if errors.As(err, &remote) {
-		return remote.Class
-	}
-	return ""
 }

@@ -67,6 +67,16 @@ func (e *RemoteError) Error() string {
 	return class + ": " + msg
 }
 
+// RemoteClass returns the Java exception class of the remote error in err's chain, or "" when
+// the failure did not come from the server (connection, context, decoding).
+func RemoteClass(err error) string {
+	var remote *RemoteError
+	if errors.As(err, &remote) {
+		return remote.Class
+	}
+	return ""
+}
+
 // Is implements the classification of errors.Is against the sentinels.
 func (e *RemoteError) Is(target error) bool { return classify(e, target) }
 
