@@ -33,7 +33,7 @@ test-unit: ## unit tests (no cluster needed; integration tests skip with a messa
 # The cluster is started (or reused) first; if it cannot start, this target fails: it never skips.
 test-integration: build ## integration tests against the local real cluster (or $HADOOP_CONF_DIR)
 	@mkdir -p $(TEST_LOG_DIR)
-	@if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up | tail -n 1 > $(TEST_LOG_DIR)/cluster.env; \
+	@if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up | grep '^export HADOOP_CONF_DIR=' | tail -n 1 > $(TEST_LOG_DIR)/cluster.env; \
 	  else echo "export HADOOP_CONF_DIR=$$HADOOP_CONF_DIR" > $(TEST_LOG_DIR)/cluster.env; fi
 	source $(TEST_LOG_DIR)/cluster.env && ORCA_REQUIRE_CLUSTER=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn \
 	  scripts/gotest.sh integration -tags integration -count=1 -p 1 -timeout 30m ./...
@@ -44,7 +44,7 @@ test-integration: build ## integration tests against the local real cluster (or 
 test-integration-qop: build ## the Go-AM tests again under SASL integrity and privacy
 	@if [ -n "$${HADOOP_CONF_DIR:-}" ]; then echo "test-integration-qop: needs the local cluster (HADOOP_CONF_DIR is set)"; exit 0; fi
 	for p in integrity:auth-int privacy:auth-conf; do \
-	  ORCA_RPC_PROTECTION=$${p%%:*} $(CLUSTER) up | tail -n 1 > $(TEST_LOG_DIR)/cluster.env; \
+	  ORCA_RPC_PROTECTION=$${p%%:*} $(CLUSTER) up | grep '^export HADOOP_CONF_DIR=' | tail -n 1 > $(TEST_LOG_DIR)/cluster.env; \
 	  source $(TEST_LOG_DIR)/cluster.env; \
 	  ORCA_REQUIRE_CLUSTER=1 ORCA_EXPECT_QOP=$${p##*:} \
 	    scripts/gotest.sh integration-$${p%%:*} -tags integration -count=1 -run 'TestGoAM' ./integration/e2e; \
@@ -76,7 +76,7 @@ bench: build ## benchmarks; results are written to docs/benchmarks.md
 	bench/run.sh
 
 demo: deps build ## the main job: a cluster if HADOOP_CONF_DIR is unset, then a 3-container gang, streamed
-	@mkdir -p .cache; if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up | tail -n 1 > .cache/demo.env; \
+	@mkdir -p .cache; if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up | grep '^export HADOOP_CONF_DIR=' | tail -n 1 > .cache/demo.env; \
 	  else echo "export HADOOP_CONF_DIR=$$HADOOP_CONF_DIR" > .cache/demo.env; fi
 	source .cache/demo.env && bin/orca-yarn submit --num-nodes 3 --memory 256m --tag orca-demo \
 	  --command 'echo "rank $$ORCA_YARN_RANK of $$ORCA_YARN_WORLD_SIZE on $$NM_HOST, head $$ORCA_YARN_HEAD_HOST"'

@@ -2,7 +2,7 @@
 # Our RPC stack against the real RM of the local cluster (started or reused).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-eval "$(integration/cluster/cluster.sh up 2>/dev/null | tail -n 1)"
+eval "$(integration/cluster/cluster.sh up 2>/dev/null | grep '^export HADOOP_CONF_DIR=' | tail -n 1)"
 cmd="go test -tags integration -run '^\$' -bench . -benchtime 3x -count 1 ./bench/rpc"
 out=$(eval "$cmd" 2>&1) || { echo "$out" >&2; exit 1; }
 metric() { # metric BENCHMARK UNIT: the value reported for UNIT on the benchmark's line

@@ -2,7 +2,7 @@
 # The product path with the real binary on the local cluster.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-eval "$(integration/cluster/cluster.sh up 2>/dev/null | tail -n 1)"
+eval "$(integration/cluster/cluster.sh up 2>/dev/null | grep '^export HADOOP_CONF_DIR=' | tail -n 1)"
 make -s build >/dev/null
 export ORCA_YARN_BIN=$PWD/bin/orca-yarn
 cmd="go test -tags integration -run '^\$' -bench . -benchtime 3x -count 1 -timeout 30m ./bench/submit"

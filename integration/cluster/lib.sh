@@ -132,9 +132,11 @@ fetch_jars() {
   command -v mvn >/dev/null || { echo "mvn not found: apt-get install -y maven" >&2; return 1; }
   echo "fetching Hadoop $HADOOP_VERSION jars into $LIB_DIR" >&2
   rm -rf "$LIB_DIR.partial"
-  mvn -B -q -f "$HARNESS_DIR/pom.xml" ${ORCA_MAVEN_REPO:+-Dmaven.repo.local="$ORCA_MAVEN_REPO"} \
+  # Maven's output goes to stderr: callers read our stdout (the export line), and even with -q
+  # Maven writes colour escapes there.
+  mvn -B -q -Dstyle.color=never -f "$HARNESS_DIR/pom.xml" ${ORCA_MAVEN_REPO:+-Dmaven.repo.local="$ORCA_MAVEN_REPO"} \
     -Dhadoop.version="$HADOOP_VERSION" dependency:copy-dependencies \
-    -DoutputDirectory="$LIB_DIR.partial" -DincludeScope=runtime || return 1
+    -DoutputDirectory="$LIB_DIR.partial" -DincludeScope=runtime >&2 || return 1
   rm -rf "$LIB_DIR" && mv "$LIB_DIR.partial" "$LIB_DIR" && touch "$LIB_DIR/.complete"
 }
 
