@@ -74,7 +74,13 @@ func submitCommand() *cli.Command {
 				return usageError(errors.New("--principal/--keytab/--proxy-user: Kerberos is not supported by this build yet"))
 			}
 			ctx, interrupted := interruptContext(c.Context)
-			return runSubmit(ctx, c, o, interrupted)
+			err := runSubmit(ctx, c, o, interrupted)
+			var printed quietError
+			if err != nil && o.Output == "json" && !errors.As(err, &printed) {
+				// Airflow and scripts read the last stdout line even when nothing was submitted.
+				_ = submitter.Result{State: "NOT_SUBMITTED", ExitCode: exitCodeFor(err), Diagnostics: err.Error()}.PrintJSON(c.App.Writer)
+			}
+			return err
 		},
 	}
 }

@@ -101,9 +101,17 @@ func TestGangThatCannotBeAllocatedTimesOutWithExitFour(t *testing.T) {
 func TestAboveMaxAllocationFailsBeforeSubmitting(t *testing.T) {
 	cl := testenv.Require(t)
 	tag := uniqueTag(t)
-	r := start(t, "submit", "--memory", "64g", "--tag", tag, "--command", "echo never")
+	r := start(t, "submit", "--memory", "64g", "--tag", tag, "--output", "json", "--command", "echo never")
 	if code := r.wait(t, time.Minute); code != 4 {
 		t.Fatalf("exit %d, want 4\n%s", code, r)
+	}
+	var res struct {
+		State    string `json:"state"`
+		ExitCode int    `json:"exit_code"`
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout.String()), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil || res.ExitCode != 4 || res.State != "NOT_SUBMITTED" {
+		t.Errorf("--output json: the last stdout line should be the result even before submission: %+v %v\n%s", res, err, r)
 	}
 	if !strings.Contains(r.stderr.String(), "65536 MiB > 16384 MiB") {
 		t.Errorf("the error does not say what was asked and what exists\n%s", r)
