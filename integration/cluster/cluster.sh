@@ -10,8 +10,8 @@
 #
 # Settings (environment): ORCA_HADOOP_VERSION (default 3.4.3), ORCA_CLUSTER_HOME (/tmp/orca-yarn-cluster),
 # ORCA_CLUSTER_START_TIMEOUT seconds (240), ORCA_CLUSTER_FRESH=1 to wipe HDFS and YARN state first,
-# ORCA_RPC_PROTECTION=authentication|integrity|privacy (hadoop.rpc.protection; a change restarts the
-# daemons). Token-authenticated connections (AM to RM, AM to NM) use SASL with that protection even
+# ORCA_RPC_PROTECTION=authentication|integrity|privacy (hadoop.rpc.protection), ORCA_NM_MEMORY_MB,
+# ORCA_NM_VCORES, ORCA_NM_GPUS (declared per NodeManager); a change of these restarts the daemons. Token-authenticated connections (AM to RM, AM to NM) use SASL with that protection even
 # on this insecure cluster, which is how the tests prove DIGEST-MD5 integrity and privacy for real.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -130,7 +130,7 @@ cmd_up() {
     rm -rf "$CLUSTER_HOME/data"
   fi
   # Settings that only need a restart (not a wipe): reuse the cluster when they match.
-  local settings="rpc-protection=$RPC_PROTECTION"
+  local settings="rpc-protection=$RPC_PROTECTION nm=${NM_MEMORY_MB}MiB/${NM_VCORES}vcores/${NM_GPUS}gpus"
   if healthy && [ "$(cat "$CLUSTER_HOME/settings" 2>/dev/null)" = "$settings" ]; then
     log "reusing the healthy cluster in $CLUSTER_HOME (Hadoop $(cat "$CLUSTER_HOME/version"), $settings)"
     print_export
