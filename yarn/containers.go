@@ -76,10 +76,24 @@ const (
 )
 
 // ExitCause explains an exit status in words, for the line a user reads when a container failed.
+// YARN's own statuses keep their number in front ("-104: killed for exceeding physical memory"),
+// since that is what users search for.
 func ExitCause(status int32) string {
+	if status < 0 {
+		return fmt.Sprintf("%d: %s", status, yarnExitCause(status))
+	}
 	switch status {
 	case ExitSuccess:
 		return "succeeded"
+	}
+	if status > 128 && status < 128+65 {
+		return fmt.Sprintf("exit code %d (signal %d)", status, status-128)
+	}
+	return fmt.Sprintf("exit code %d", status)
+}
+
+func yarnExitCause(status int32) string {
+	switch status {
 	case ExitInvalid:
 		return "no exit status (container never ran)"
 	case ExitAborted:
@@ -103,10 +117,7 @@ func ExitCause(status int32) string {
 	case ExitKilledForExcessLogs:
 		return "killed for writing too many logs"
 	}
-	if status > 128 && status < 128+65 {
-		return fmt.Sprintf("exit code %d (signal %d)", status, status-128)
-	}
-	return fmt.Sprintf("exit code %d", status)
+	return "exit status set by YARN"
 }
 
 // NotTheUsersFault reports exit statuses caused by the cluster rather than the program: a restart

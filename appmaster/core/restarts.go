@@ -32,7 +32,7 @@ func (c *Core) classify(rank int, st yarn.ContainerStatus) (verdict, string) {
 	case yarn.NotTheUsersFault(st.ExitStatus):
 		return lostNotCounted, cause
 	case st.ExitStatus == yarn.ExitKilledExceededPMem || st.ExitStatus == yarn.ExitKilledExceededVMem:
-		return failed, cause + " (raise --memory)"
+		return failed, fmt.Sprintf("%s of %d MiB (raise --memory)", cause, c.cfg.Resource.MemoryMB)
 	case st.ExitStatus != yarn.ExitSuccess:
 		return failed, cause
 	}
