@@ -127,6 +127,13 @@ func (cn *conn) send(ctx context.Context, frame []byte) error {
 	}
 	_ = cn.nc.SetWriteDeadline(time.Time{})
 	if err != nil {
+		// A server that refuses us sends its reason (a FATAL reply) and closes; our write then
+		// often fails before the reader has read that reply, which still sits in the socket.
+		// Give the reader a moment, so the caller gets the server's reason, not "broken pipe".
+		select {
+		case <-cn.done:
+		case <-time.After(250 * time.Millisecond):
+		}
 		err = cn.fail(&netError{op: "write", err: err})
 		if ctx.Err() != nil {
 			return ctx.Err()
