@@ -36,6 +36,26 @@ func selector(c *cli.Context) submitter.Selector {
 	return submitter.Selector{ID: c.Args().First(), Tag: c.String("tag")}
 }
 
+// onCluster is the frame of the commands that ask the RM something: a checked --output (where
+// the command has one), a connected cluster, and a one-minute deadline.
+func onCluster(fn func(ctx context.Context, c *cli.Context, cl *submitter.Cluster) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.String("output") != "" {
+			if err := checkOutput(c); err != nil {
+				return usageError(err)
+			}
+		}
+		cl, err := connect(c)
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+		defer cancel()
+		return fn(ctx, c, cl)
+	}
+}
+
 func checkOutput(c *cli.Context) error {
 	if o := c.String("output"); o != "text" && o != "json" {
 		return fmt.Errorf("--output %q: want text or json", o)
@@ -49,17 +69,7 @@ func statusCommand() *cli.Command {
 		Usage:     "show an application's state; exit code as the application's (0 running or succeeded)",
 		ArgsUsage: "APP_ID | --tag TAG",
 		Flags:     []cli.Flag{tagFlag, outputFlag},
-		Action: func(c *cli.Context) error {
-			if err := checkOutput(c); err != nil {
-				return usageError(err)
-			}
-			cl, err := connect(c)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			ctx, cancel := context.WithTimeout(c.Context, time.Minute)
-			defer cancel()
+		Action: onCluster(func(ctx context.Context, c *cli.Context, cl *submitter.Cluster) error {
 			apps, err := cl.Resolve(ctx, selector(c), false)
 			if err != nil {
 				return err
@@ -77,7 +87,7 @@ func statusCommand() *cli.Command {
 				return err
 			}
 			return submitter.ResultOf(r).ExitClass()
-		},
+		}),
 	}
 }
 
@@ -89,17 +99,7 @@ func listCommand() *cli.Command {
 			tagFlag, outputFlag,
 			&cli.StringSliceFlag{Name: "state", Usage: "only these states (RUNNING, FINISHED, FAILED, KILLED, ACCEPTED, ...)"},
 		},
-		Action: func(c *cli.Context) error {
-			if err := checkOutput(c); err != nil {
-				return usageError(err)
-			}
-			cl, err := connect(c)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			ctx, cancel := context.WithTimeout(c.Context, time.Minute)
-			defer cancel()
+		Action: onCluster(func(ctx context.Context, c *cli.Context, cl *submitter.Cluster) error {
 			f := yarn.ApplicationFilter{Types: []string{submitter.ApplicationType}, Users: []string{cl.User}}
 			if t := c.String("tag"); t != "" {
 				f.Tags = []string{t}
@@ -116,7 +116,7 @@ func listCommand() *cli.Command {
 				return fmt.Errorf("%w: list applications: %w", submitter.ErrCluster, err)
 			}
 			return submitter.PrintReports(c.App.Writer, apps, c.String("output"))
-		},
+		}),
 	}
 }
 
@@ -126,14 +126,7 @@ func killCommand() *cli.Command {
 		Usage:     "kill a running application (every live one with --tag)",
 		ArgsUsage: "APP_ID | --tag TAG",
 		Flags:     []cli.Flag{tagFlag},
-		Action: func(c *cli.Context) error {
-			cl, err := connect(c)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			ctx, cancel := context.WithTimeout(c.Context, time.Minute)
-			defer cancel()
+		Action: onCluster(func(ctx context.Context, c *cli.Context, cl *submitter.Cluster) error {
 			apps, err := cl.Resolve(ctx, selector(c), false)
 			if err != nil {
 				return err
@@ -149,6 +142,6 @@ func killCommand() *cli.Command {
 				fmt.Fprintf(c.App.Writer, "%s killed\n", r.ID)
 			}
 			return nil
-		},
+		}),
 	}
 }
