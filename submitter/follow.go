@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -31,13 +30,25 @@ type FollowOptions struct {
 
 const leaseEvery = 10 * time.Second
 
+// poll is how often the RM is asked for the state.
+func (o FollowOptions) poll() time.Duration {
+	if o.Poll <= 0 {
+		return time.Second
+	}
+	return o.Poll
+}
+
+// amClient talks to the AM a report names (it registered its API as host and RPC port). The
+// default HTTP client of amapi is used on purpose: it ignores HTTP_PROXY, since the AM is inside
+// the cluster network.
+func amClient(r *yarn.ApplicationReport, secret security.Secret) *amapi.Client {
+	return amapi.NewClient("http://"+net.JoinHostPort(r.Host, strconv.Itoa(int(r.RPCPort))), secret, nil)
+}
+
 // Follow streams an application's output live until it ends and returns its Result. When ctx
 // ends first (a signal), Follow returns ctx's error and leaves the application alone: the caller
 // decides whether to kill it.
 func (c *Cluster) Follow(ctx context.Context, id yarn.ApplicationID, secret security.Secret, o FollowOptions) (Result, error) {
-	if o.Poll <= 0 {
-		o.Poll = time.Second
-	}
 	for {
 		report, err := c.waitForAM(ctx, id, o)
 		if err != nil {
@@ -46,8 +57,7 @@ func (c *Cluster) Follow(ctx context.Context, id yarn.ApplicationID, secret secu
 		if report.State.Terminal() {
 			return ResultOf(report), nil
 		}
-		api := amapi.NewClient("http://"+net.JoinHostPort(report.Host, strconv.Itoa(int(report.RPCPort))), secret, &http.Client{})
-		final, err := c.stream(ctx, id, report.CurrentAttempt, api, o)
+		final, err := c.stream(ctx, id, report.CurrentAttempt, amClient(report, secret), o)
 		if errors.Is(err, errNewAttempt) {
 			// The AM died and YARN started another attempt: follow (and renew the lease with) it.
 			fmt.Fprintf(o.Stderr, "orca-yarn: %s: the application master was restarted; following the new attempt\n", id)
@@ -84,7 +94,7 @@ func (c *Cluster) waitForAM(ctx context.Context, id yarn.ApplicationID, o Follow
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(o.Poll / 2):
+		case <-time.After(o.poll() / 2):
 		}
 	}
 }
@@ -137,7 +147,7 @@ func (c *Cluster) stream(ctx context.Context, id yarn.ApplicationID, attempt yar
 			select {
 			case <-gctx.Done():
 				return gctx.Err()
-			case <-time.After(o.Poll):
+			case <-time.After(o.poll()):
 			}
 		}
 	})

@@ -5,10 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/orca-yarn/orca-yarn/amapi"
 	"github.com/orca-yarn/orca-yarn/hadoop/logagg"
@@ -28,12 +24,9 @@ func (c *Cluster) Logs(ctx context.Context, r *yarn.ApplicationReport, follow, a
 		if err != nil {
 			return err
 		}
-		api := amapi.NewClient("http://"+net.JoinHostPort(r.Host, strconv.Itoa(int(r.RPCPort))), secret, &http.Client{})
+		api := amClient(r, secret)
 		if follow {
 			// Until the RM says it ended: an AM that dies mid-stream must not leave us waiting.
-			if o.Poll <= 0 {
-				o.Poll = time.Second
-			}
 			o.Lease = false
 			_, err = c.stream(ctx, r.ID, r.CurrentAttempt, api, o)
 			return err

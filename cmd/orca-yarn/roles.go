@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -85,7 +84,8 @@ func runLaunch(ctx context.Context, c *cli.Context) (int, error) {
 		return launcher.ExitLauncherFailed, fmt.Errorf("%s: %w", appspec.EnvRank, err)
 	}
 	role, container := os.Getenv(appspec.EnvRole), os.Getenv("CONTAINER_ID")
-	api := amapi.NewClient("http://"+os.Getenv(appspec.EnvAMAddress), secret, &http.Client{})
+	// amapi's default HTTP client ignores HTTP_PROXY: the AM is inside the cluster network.
+	api := amapi.NewClient("http://"+os.Getenv(appspec.EnvAMAddress), secret, nil)
 	shipper, err := api.NewLineShipper(ctx, amapi.ShipperOptions{
 		Source: logline.Source{Role: role, Rank: rank, Container: container}, Log: log,
 	})

@@ -129,8 +129,7 @@ func splitHostPort(t testing.TB, addr string) (string, int32) {
 // SubmitTestAM submits an application whose AM runs testam with the given environment.
 func (cl *Cluster) SubmitTestAM(t testing.TB, rm *yarn.ApplicationClient, env map[string]string) yarn.ApplicationID {
 	t.Helper()
-	ctx := Ctx(t, 60*time.Second)
-	id, maxRes, err := rm.NewApplication(ctx)
+	id, maxRes, err := rm.NewApplication(Ctx(t, 60*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,10 +142,18 @@ func (cl *Cluster) SubmitTestAM(t testing.TB, rm *yarn.ApplicationClient, env ma
 		LocalResources: []*yarnpb.StringLocalResourceMapProto{{Key: proto.String("testam"), Value: res}},
 		Command:        []string{"./testam", "1><LOG_DIR>/stdout", "2><LOG_DIR>/stderr"},
 	}
+	SubmitAM(t, rm, id, launch, env)
+	return id
+}
+
+// SubmitAM submits a test application of one 128 MiB AM container with the launch context plus
+// env, tagged orca-it, single attempt; it is killed at the end of the test if still running.
+func SubmitAM(t testing.TB, rm *yarn.ApplicationClient, id yarn.ApplicationID, launch *yarnpb.ContainerLaunchContextProto, env map[string]string) {
+	t.Helper()
 	for k, v := range env {
 		launch.Environment = append(launch.Environment, &yarnpb.StringStringMapProto{Key: proto.String(k), Value: proto.String(v)})
 	}
-	err = rm.Submit(ctx, &yarnpb.ApplicationSubmissionContextProto{
+	err := rm.Submit(Ctx(t, 60*time.Second), &yarnpb.ApplicationSubmissionContextProto{
 		ApplicationId:   id.Proto(),
 		ApplicationName: proto.String(t.Name()),
 		ApplicationType: proto.String("ORCA-IT"),
@@ -166,7 +173,6 @@ func (cl *Cluster) SubmitTestAM(t testing.TB, rm *yarn.ApplicationClient, env ma
 			_ = rm.Kill(ctx, id, "test cleanup")
 		}
 	})
-	return id
 }
 
 // WaitState polls the RM until the application reaches one of the states (or any terminal one).

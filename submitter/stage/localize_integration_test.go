@@ -6,7 +6,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -148,28 +147,5 @@ func submit(t *testing.T, rm *yarn.ApplicationClient, app yarn.ApplicationID, la
 	for link, lr := range resources {
 		launch.LocalResources = append(launch.LocalResources, &yarnpb.StringLocalResourceMapProto{Key: proto.String(link), Value: lr})
 	}
-	for k, v := range env {
-		launch.Environment = append(launch.Environment, &yarnpb.StringStringMapProto{Key: proto.String(k), Value: proto.String(v)})
-	}
-	ctx := testenv.Ctx(t, time.Minute)
-	err := rm.Submit(ctx, &yarnpb.ApplicationSubmissionContextProto{
-		ApplicationId:   app.Proto(),
-		ApplicationName: proto.String(t.Name()),
-		ApplicationType: proto.String("ORCA-IT"),
-		ApplicationTags: []string{"orca-it"},
-		Queue:           proto.String("default"),
-		AmContainerSpec: launch,
-		Resource:        yarn.Resource{MemoryMB: 128, VCores: 1}.Proto(),
-		MaxAppAttempts:  proto.Int32(1),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if r, err := rm.Report(ctx, app); err == nil && !r.State.Terminal() {
-			_ = rm.Kill(ctx, app, "test cleanup")
-		}
-	})
+	testenv.SubmitAM(t, rm, app, launch, env)
 }
