@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,7 +118,7 @@ func TestWatchOverHTTP(t *testing.T) {
 	}
 	watch := func(gen int) <-chan error {
 		ch := make(chan error, 1)
-		go func() { ch <- env.client.Watch(ctx, gen) }()
+		go func() { ch <- env.client.Watch(ctx, p.Epoch, gen) }()
 		return ch
 	}
 	w := watch(p.Generation)
@@ -133,7 +134,7 @@ func TestWatchOverHTTP(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := env.client.Watch(cctx, 2); !errors.Is(err, context.Canceled) {
+	if err := env.client.Watch(cctx, 0, 2); !errors.Is(err, context.Canceled) {
 		t.Fatalf("watch with a cancelled ctx: %v", err)
 	}
 }
@@ -157,5 +158,43 @@ func TestJoinRetriesUntilTheAMAnswers(t *testing.T) {
 	cancel()
 	if _, err := NewClient("http://127.0.0.1:1", testSecret, nil).Join(ctx, member(0)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("join of an absent AM with a cancelled ctx: %v", err)
+	}
+}
+
+// TestWatchOfAnEarlierEpochSaysRejoin: a launcher that ran under the previous AM attempt is told
+// to join again (keeping its command), not that its generation is over.
+func TestWatchOfAnEarlierEpochSaysRejoin(t *testing.T) {
+	env := newTestEnv(t, 1)
+	env.backend.epoch = 2
+	err := env.client.Watch(context.Background(), 1, 1)
+	if !errors.Is(err, barrier.ErrRejoin) || errors.Is(err, barrier.ErrGenerationChanged) {
+		t.Fatalf("watch of epoch 1 at an AM of epoch 2: %v", err)
+	}
+}
+
+// TestClientFollowsAMovedAM: after transport errors the client asks Locate and continues at the
+// address it returns, as launchers do when the AM restarted elsewhere.
+func TestClientFollowsAMovedAM(t *testing.T) {
+	env := newTestEnv(t, 1)
+	dead := newCutProxy(t, env.srv.Listener.Addr().String())
+	dead.setRefuse(true)
+	c := NewClient(dead.URL(), testSecret, nil)
+	c.MinBackoff, c.MaxBackoff = time.Millisecond, 5*time.Millisecond
+	var lookups atomic.Int32
+	c.Locate = func(context.Context) (string, error) {
+		lookups.Add(1)
+		return env.srv.URL, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := c.Join(ctx, member(0))
+	if err != nil || p.HeadHost != "host0" {
+		t.Fatalf("join after the AM moved: %+v, %v", p, err)
+	}
+	if n := lookups.Load(); n != 1 {
+		t.Fatalf("Locate called %d times, want 1", n)
+	}
+	if got := dead.refusedCount(); got < relocateAfter {
+		t.Fatalf("moved after %d refused connections, want at least %d", got, relocateAfter)
 	}
 }

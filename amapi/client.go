@@ -39,9 +39,9 @@ func (e *HTTPError) Error() string {
 // Client talks to one AM. It is safe for concurrent use; set its exported fields before the
 // first call.
 type Client struct {
-	base   string
 	secret security.Secret
 	hc     *http.Client
+	where  locator
 
 	// PollTimeout bounds one join or watch request. The AM answers within its long-poll
 	// interval (20 s); a request still open after this is on a dead connection and is retried.
@@ -50,6 +50,10 @@ type Client struct {
 	MinBackoff, MaxBackoff time.Duration
 	// Log gets retries (debug) and outages (warn); nil logs nothing.
 	Log *logrus.Entry
+	// Locate, when set, finds the AM again after repeated transport errors: a restarted AM (a
+	// new application attempt) listens on another host or port. It returns the current AM's
+	// base URL; an error keeps the old one.
+	Locate func(ctx context.Context) (string, error)
 }
 
 const maxResponseJSON = 16 << 20
@@ -65,7 +69,7 @@ func NewClient(baseURL string, secret security.Secret, hc *http.Client) *Client 
 		hc = &http.Client{Transport: t}
 	}
 	return &Client{
-		base:        strings.TrimRight(baseURL, "/"),
+		where:       locator{base: strings.TrimRight(baseURL, "/")},
 		secret:      secret,
 		hc:          hc,
 		PollTimeout: 2 * time.Minute,
@@ -75,7 +79,7 @@ func NewClient(baseURL string, secret security.Secret, hc *http.Client) *Client 
 }
 
 // String names the AM; it exists so that printing a Client never reaches its secret.
-func (c *Client) String() string { return "amapi.Client(" + c.base + ")" }
+func (c *Client) String() string { return "amapi.Client(" + c.baseURL() + ")" }
 
 // GoString covers %#v, which would otherwise print the secret's bytes.
 func (c *Client) GoString() string { return c.String() }
@@ -91,7 +95,7 @@ func (c *Client) log() *logrus.Entry {
 
 // newRequest builds a signed request; pathQuery starts with "/".
 func (c *Client) newRequest(ctx context.Context, method, pathQuery string, body io.Reader) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.base+pathQuery, body)
+	req, err := http.NewRequestWithContext(ctx, method, c.baseURL()+pathQuery, body)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +121,7 @@ func (c *Client) do(ctx context.Context, method, pathQuery string, body []byte, 
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.hc.Do(req)
+	resp, err := c.send(req)
 	if err != nil {
 		return 0, err
 	}
@@ -142,6 +146,8 @@ func statusError(resp *http.Response) error {
 		return ErrUnauthorized
 	case eb.Error == codeGenerationChanged:
 		return barrier.ErrGenerationChanged
+	case eb.Error == codeRejoin:
+		return barrier.ErrRejoin
 	case eb.Error == codeClosed:
 		return barrier.ErrClosed
 	case eb.Error == codeBadRank:
@@ -158,7 +164,7 @@ func retryable(err error) bool {
 		return he.StatusCode >= 500
 	}
 	return !errors.Is(err, ErrUnauthorized) && !errors.Is(err, errBadRecord) &&
-		!errors.Is(err, barrier.ErrGenerationChanged) &&
+		!errors.Is(err, barrier.ErrGenerationChanged) && !errors.Is(err, barrier.ErrRejoin) &&
 		!errors.Is(err, barrier.ErrClosed) && !errors.Is(err, barrier.ErrBadRank)
 }
 
@@ -218,10 +224,12 @@ func (c *Client) Join(ctx context.Context, m barrier.Member) (barrier.Plan, erro
 	return p, nil
 }
 
-// Watch blocks until the generation is over and returns why: an error wrapping
-// barrier.ErrGenerationChanged or barrier.ErrClosed (or ctx's error, or ErrUnauthorized).
-func (c *Client) Watch(ctx context.Context, generation int) error {
-	err := c.longPoll(ctx, http.MethodGet, "/v1/watch?generation="+strconv.Itoa(generation), nil, nil)
+// Watch blocks until the generation of the plan of epoch is over and returns why: an error
+// wrapping barrier.ErrGenerationChanged, barrier.ErrRejoin (a restarted AM) or
+// barrier.ErrClosed (or ctx's error, or ErrUnauthorized).
+func (c *Client) Watch(ctx context.Context, epoch, generation int) error {
+	q := "/v1/watch?generation=" + strconv.Itoa(generation) + "&epoch=" + strconv.Itoa(epoch)
+	err := c.longPoll(ctx, http.MethodGet, q, nil, nil)
 	if err == nil {
 		return errors.New("amapi: GET /v1/watch: the AM answered 200, which this client does not know")
 	}
@@ -230,7 +238,7 @@ func (c *Client) Watch(ctx context.Context, generation int) error {
 
 // Status returns the AM's status (the unauthenticated GET /v1/status).
 func (c *Client) Status(ctx context.Context) (Status, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/status", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL()+"/v1/status", nil)
 	if err != nil {
 		return Status{}, fmt.Errorf("amapi: GET /v1/status: %w", err)
 	}

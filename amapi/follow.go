@@ -68,7 +68,7 @@ func (c *Client) followOnce(ctx context.Context, from Cursor, follow bool, fn fu
 	if err != nil {
 		return err
 	}
-	resp, err := c.hc.Do(req)
+	resp, err := c.send(req)
 	if err != nil {
 		return err
 	}

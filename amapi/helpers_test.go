@@ -38,6 +38,15 @@ type memBackend struct {
 	follows int // FollowLines calls so far
 	// onAppend runs (outside the lock) after lines were stored, with the number stored.
 	onAppend func(total int)
+	// epoch is this backend's; a watch of another non-zero epoch is told to re-join.
+	epoch int
+}
+
+func (b *memBackend) Watch(ctx context.Context, epoch, generation int) error {
+	if epoch != 0 && epoch != b.epoch {
+		return barrier.ErrRejoin
+	}
+	return b.Gang.Watch(ctx, generation)
 }
 
 func newMemBackend(world int) *memBackend {

@@ -28,8 +28,10 @@ type Backend interface {
 	// keep a registration when its ctx ends and accept the same container again.
 	Join(ctx context.Context, m barrier.Member) (barrier.Plan, error)
 	// Watch blocks until the generation is over (barrier.Gang.Watch semantics); it never
-	// returns nil.
-	Watch(ctx context.Context, generation int) error
+	// returns nil. epoch is the one of the caller's plan (0: unknown); a backend that is a newer
+	// epoch answers barrier.ErrRejoin, so a member of its predecessor joins again keeping its
+	// work running.
+	Watch(ctx context.Context, epoch, generation int) error
 	// AppendLines stores lines of one container in order, skipping every line whose Seq is not
 	// above the last stored Seq of its container: a launcher re-sends what it has not seen
 	// acknowledged, and those duplicates must vanish here, atomically with the append.
@@ -77,6 +79,7 @@ const (
 	codeBadRequest        = "bad_request"
 	codeBadRank           = "bad_rank"
 	codeGenerationChanged = "generation_changed"
+	codeRejoin            = "rejoin"
 	codeClosed            = "closed"
 	codeUnauthorized      = "unauthorized"
 	codeNotFound          = "not_found"
@@ -179,13 +182,18 @@ func (s *server) handleJoin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) handleWatch(w http.ResponseWriter, r *http.Request) {
-	gen, err := strconv.Atoi(r.URL.Query().Get("generation"))
+	q := r.URL.Query()
+	gen, err := strconv.Atoi(q.Get("generation"))
+	epoch := 0
+	if err == nil && q.Has("epoch") {
+		epoch, err = strconv.Atoi(q.Get("epoch"))
+	}
 	if err != nil {
 		s.writeError(w, r, http.StatusBadRequest, codeBadRequest)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.longPoll)
-	err = s.backend.Watch(ctx, gen)
+	err = s.backend.Watch(ctx, epoch, gen)
 	cancel()
 	if err == nil {
 		err = errors.New("backend Watch returned nil")
@@ -198,6 +206,8 @@ func (s *server) writeBarrierError(w http.ResponseWriter, r *http.Request, op st
 	switch {
 	case errors.Is(err, barrier.ErrGenerationChanged):
 		s.writeError(w, r, http.StatusConflict, codeGenerationChanged)
+	case errors.Is(err, barrier.ErrRejoin):
+		s.writeError(w, r, http.StatusConflict, codeRejoin)
 	case errors.Is(err, barrier.ErrClosed):
 		s.writeError(w, r, http.StatusGone, codeClosed)
 	case errors.Is(err, barrier.ErrBadRank):

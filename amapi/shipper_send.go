@@ -114,7 +114,7 @@ func (s *LineShipper) stream(ctx context.Context) error {
 	req.Header.Set("Content-Type", ndjsonMediaType)
 	answer := make(chan ackResult, 1)
 	go func() {
-		last, err := readAck(s.c.hc.Do(req))
+		last, err := readAck(s.c.send(req))
 		// Unblock a write the transport will never read.
 		pr.CloseWithError(errEarlyAnswer)
 		answer <- ackResult{last, err}

@@ -56,6 +56,9 @@ type am struct {
 	gang     *barrier.Gang
 	snapshot core.Snapshot
 	started  time.Time
+	// noteSeq numbers the AM's own lines in the hub (tellUser); loop goroutine only.
+	noteSeq uint64
+
 	// failed is the latest container that exited non-zero, for the failure report's last lines.
 	failed yarn.ContainerID
 }

@@ -37,16 +37,26 @@ func (b backend) Join(ctx context.Context, m barrier.Member) (barrier.Plan, erro
 	// The core learns of the member when it registers, not when the gang is released: that is
 	// what lets it tell a slow gang from a dead container.
 	b.a.post(ctx, core.MemberJoined{Generation: g.Snapshot().Generation, Rank: m.Rank, ContainerID: id})
-	return g.Join(ctx, m)
+	plan, err := g.Join(ctx, m)
+	plan.Epoch = b.epoch()
+	return plan, err
 }
 
-func (b backend) Watch(ctx context.Context, generation int) error {
+// Watch tells a launcher that ran under an earlier attempt of this AM to join again: its
+// command keeps running, and this attempt's recovery adopts it.
+func (b backend) Watch(ctx context.Context, epoch, generation int) error {
 	g := b.a.currentGang()
 	if g == nil {
 		return barrier.ErrClosed
 	}
+	if epoch != 0 && epoch != b.epoch() {
+		return barrier.ErrRejoin
+	}
 	return g.Watch(ctx, generation)
 }
+
+// epoch is the application attempt: each AM attempt numbers its generations from 1.
+func (b backend) epoch() int { return int(b.a.id.Attempt.Attempt) }
 
 func (b backend) AppendLines(lines []logline.Line) error { return b.a.hub.Append(lines...) }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/orca-yarn/orca-yarn/appspec"
 	"github.com/orca-yarn/orca-yarn/barrier"
 	"github.com/orca-yarn/orca-yarn/hadoop/hdfsconn"
+	"github.com/orca-yarn/orca-yarn/logline"
 	"github.com/orca-yarn/orca-yarn/yarn"
 	"github.com/orca-yarn/orca-yarn/yarnpb/commonpb"
 	"github.com/sirupsen/logrus"
@@ -69,6 +70,7 @@ func (a *am) apply(ctx context.Context, eff core.Effect) {
 		} else {
 			entry.Info(e.Msg)
 		}
+		a.tellUser(e.Msg)
 	case core.Finish:
 		// Handled by the loop once the core reports Finished.
 	}
@@ -176,5 +178,19 @@ func (a *am) removeStaging(ctx context.Context) {
 	defer fs.Close()
 	if err := fs.RemoveAll(a.spec.StagingDir); err != nil {
 		a.log.WithError(err).WithField("dir", a.spec.StagingDir).Warn("staging directory not removed")
+	}
+}
+
+// tellUser puts one of the core's decisions (gang complete, restarts, recovery, why it gave up)
+// into the output hub as a line of the AM, so the blocking client shows it among the
+// containers' output. Only the loop goroutine calls it.
+func (a *am) tellUser(msg string) {
+	a.noteSeq++
+	l := logline.Line{
+		Source: logline.Source{Role: "am", Rank: -1, Container: a.id.Container.String()},
+		Stream: logline.Stderr, Seq: a.noteSeq, Time: time.Now(), Text: msg,
+	}
+	if err := a.hub.Append(l); err != nil {
+		a.log.WithError(err).Debug("the output hub refused an AM line")
 	}
 }

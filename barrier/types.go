@@ -15,6 +15,9 @@ type Member struct {
 
 // Plan is what every member receives when the gang of a generation is complete.
 type Plan struct {
+	// Epoch names the coordinator that released the plan: a restarted AM is a new epoch, and it
+	// numbers its generations afresh. 0: unknown (a coordinator that does not say).
+	Epoch      int      `json:"epoch,omitempty"`
 	Generation int      `json:"generation"`
 	WorldSize  int      `json:"world_size"`
 	Members    []Member `json:"members"` // ordered by rank, one per rank
@@ -29,6 +32,10 @@ var (
 	ErrGenerationChanged = errors.New("barrier: generation changed")
 	// ErrClosed: the application is over; the member must exit.
 	ErrClosed = errors.New("barrier: closed")
+	// ErrRejoin: the coordinator restarted (a new epoch) and does not know this member yet. The
+	// member keeps its work running and joins again; only if that join reports
+	// ErrGenerationChanged must it start over.
+	ErrRejoin = errors.New("barrier: coordinator restarted; join again")
 	// ErrBadRank: the rank is outside the world size or taken by another live container.
 	ErrBadRank = errors.New("barrier: bad rank")
 )

@@ -33,7 +33,7 @@ type nopCoordinator struct{}
 func (nopCoordinator) Join(context.Context, barrier.Member) (barrier.Plan, error) {
 	return barrier.Plan{}, nil
 }
-func (nopCoordinator) Watch(context.Context, int) error { return nil }
+func (nopCoordinator) Watch(context.Context, int, int) error { return nil }
 
 func TestRunRejectsBadOptions(t *testing.T) {
 	good := Options{Command: "true", Role: "command", Coordinator: nopCoordinator{}, Sink: &recSink{}}

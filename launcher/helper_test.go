@@ -40,6 +40,7 @@ var subreaperScenarios = []struct {
 	{"StopCatchesForksDuringKill", testStopCatchesForksDuringKill},
 	{"RunOutput", testRunOutput},
 	{"RunGenerationChange", testRunGenerationChange},
+	{"RunRejoin", testRunRejoin},
 	{"RunCancelled", testRunCancelled},
 	{"RunKillsLeftoverDaemon", testRunKillsLeftoverDaemon},
 	{"RunApplicationClosed", testRunApplicationClosed},

@@ -20,10 +20,11 @@ import (
 type Coordinator interface {
 	// Join registers the member and blocks until the gang of the current generation is complete.
 	Join(ctx context.Context, m barrier.Member) (barrier.Plan, error)
-	// Watch blocks while generation is the current one. It returns barrier.ErrGenerationChanged
-	// when the AM started a newer one, barrier.ErrClosed when the application is over, or ctx's
-	// error.
-	Watch(ctx context.Context, generation int) error
+	// Watch blocks while generation (of the plan's epoch) is the current one. It returns
+	// barrier.ErrGenerationChanged when the AM started a newer one, barrier.ErrRejoin when a
+	// restarted AM wants the member to join again while its command runs on,
+	// barrier.ErrClosed when the application is over, or ctx's error.
+	Watch(ctx context.Context, epoch, generation int) error
 }
 
 // DefaultGrace is how long a stopping tree gets between SIGTERM and SIGKILL. The NodeManager
@@ -128,9 +129,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}()
 	l.out = NewOutput(logline.Source{Role: o.Role, Rank: o.Rank, Container: o.ContainerID}, o.Sink)
 
-	me := barrier.Member{Rank: o.Rank, Host: o.Host, ContainerID: o.ContainerID, Attrs: o.Attrs}
+	l.me = barrier.Member{Rank: o.Rank, Host: o.Host, ContainerID: o.ContainerID, Attrs: o.Attrs}
 	for {
-		plan, err := o.Coordinator.Join(ctx, me)
+		plan, err := o.Coordinator.Join(ctx, l.me)
 		switch {
 		case ctx.Err() != nil:
 			return failed, fmt.Errorf("%w while joining the rendezvous: %w", ErrStopped, context.Cause(ctx))
@@ -166,6 +167,7 @@ func (o *Options) validate() error {
 // launch is the state of one Run.
 type launch struct {
 	o                    *Options
+	me                   barrier.Member
 	log                  *logrus.Entry
 	grace                time.Duration
 	reaper               *Reaper
@@ -187,33 +189,7 @@ func (l *launch) runGeneration(ctx context.Context, plan barrier.Plan) (res Resu
 	}).Info("command started")
 	pumped := l.pump(p)
 
-	watchCtx, stopWatching := context.WithCancel(ctx)
-	defer stopWatching()
-	watched := make(chan error, 1)
-	go func() { watched <- l.o.Coordinator.Watch(watchCtx, plan.Generation) }()
-
-	var why error
-	select {
-	case <-p.Done():
-	case <-ctx.Done():
-		why = fmt.Errorf("%w: %w", ErrStopped, context.Cause(ctx))
-	case werr := <-watched:
-		switch {
-		case errors.Is(werr, barrier.ErrGenerationChanged):
-			restart = true
-			log.Info("generation changed: stopping the command to join again")
-		case ctx.Err() != nil:
-			why = fmt.Errorf("%w: %w", ErrStopped, context.Cause(ctx))
-		case errors.Is(werr, barrier.ErrClosed):
-			why = fmt.Errorf("launcher: application over while the command ran: %w", werr)
-		default:
-			if werr == nil {
-				werr = errWatchEnded
-			}
-			why = fmt.Errorf("launcher: watch generation %d: %w", plan.Generation, werr)
-		}
-	}
-	stopWatching()
+	restart, why := l.await(ctx, p, plan, log)
 
 	// The stop runs on even when ctx is what ended the run: that is exactly when it must happen.
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.grace+stopBudget)

@@ -24,6 +24,7 @@ import (
 type fakeCoordinator struct {
 	mu      sync.Mutex
 	gen     int
+	epoch   int           // a new epoch tells watchers of the old one to re-join
 	changed chan struct{} // closed and replaced on every event
 	end     error         // what Watch returns once set (ErrClosed, or a failure)
 	joinErr error
@@ -50,17 +51,19 @@ func (f *fakeCoordinator) Join(ctx context.Context, m barrier.Member) (barrier.P
 	if f.joinErr != nil {
 		return barrier.Plan{}, f.joinErr
 	}
-	return barrier.Plan{Generation: f.gen, WorldSize: 3, HeadHost: "head-host", Members: []barrier.Member{m}}, nil
+	return barrier.Plan{Epoch: f.epoch, Generation: f.gen, WorldSize: 3, HeadHost: "head-host", Members: []barrier.Member{m}}, nil
 }
 
-func (f *fakeCoordinator) Watch(ctx context.Context, generation int) error {
+func (f *fakeCoordinator) Watch(ctx context.Context, epoch, generation int) error {
 	for {
 		f.mu.Lock()
-		end, gen, changed := f.end, f.gen, f.changed
+		end, gen, current, changed := f.end, f.gen, f.epoch, f.changed
 		f.mu.Unlock()
 		switch {
 		case end != nil:
 			return end
+		case epoch != current:
+			return barrier.ErrRejoin
 		case gen != generation:
 			return barrier.ErrGenerationChanged
 		}
@@ -202,6 +205,34 @@ func testRunGenerationChange(t *testing.T) {
 	}
 }
 
+// A restarted AM (new epoch): the launcher joins it again and the command runs on, once.
+func testRunRejoin(t *testing.T) {
+	sink := &recSink{ch: make(chan logline.Line, 100)}
+	coord := newFakeCoordinator()
+	coord.epoch = 1
+	o := baseOptions(sink, coord)
+	gate := filepath.Join(t.TempDir(), "go")
+	o.Command = `echo "pid=$$"; while [ ! -e ` + gate + ` ]; do sleep 0.02; done; echo "done"`
+	run := startRun(t.Context(), o)
+	learnFrom(t, next(t, sink, run), "pid=")
+	coord.event(func() { coord.epoch = 2 })
+	waitFor(t, "the re-join", func() bool {
+		coord.mu.Lock()
+		defer coord.mu.Unlock()
+		return len(coord.joins) == 2
+	})
+	if err := os.WriteFile(gate, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := run.wait()
+	if err != nil || res != (Result{Generation: 1}) {
+		t.Fatalf("Run = %+v, %v; want exit 0 of the one command", res, err)
+	}
+	if texts := sink.texts(""); len(texts) != 2 || texts[1] != "done" {
+		t.Errorf("lines %q: the command must have run once, through the AM restart", texts)
+	}
+}
+
 func equalMember(a, b barrier.Member) bool {
 	return a.Rank == b.Rank && a.Host == b.Host && a.ContainerID == b.ContainerID
 }
@@ -319,5 +350,16 @@ func testRunFailsBeforeCommand(t *testing.T) {
 				t.Fatalf("the command ran: %q", sink.texts(""))
 			}
 		})
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

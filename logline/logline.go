@@ -16,7 +16,12 @@ type Source struct {
 }
 
 // Prefix is how the client prints a line's origin: "[command 2]".
-func (s Source) Prefix() string { return fmt.Sprintf("[%s %d]", s.Role, s.Rank) }
+func (s Source) Prefix() string {
+	if s.Rank < 0 {
+		return "[" + s.Role + "]" // the application master: one of a kind
+	}
+	return fmt.Sprintf("[%s %d]", s.Role, s.Rank)
+}
 
 // Stream is stdout or stderr.
 type Stream string

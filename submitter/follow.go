@@ -49,6 +49,9 @@ func amClient(r *yarn.ApplicationReport, secret security.Secret) *amapi.Client {
 // ends first (a signal), Follow returns ctx's error and leaves the application alone: the caller
 // decides whether to kill it.
 func (c *Cluster) Follow(ctx context.Context, id yarn.ApplicationID, secret security.Secret, o FollowOptions) (Result, error) {
+	// A new AM attempt receives again what the launchers had shipped to the old one: print each
+	// container's line once, by its sequence number.
+	printed := map[string]uint64{}
 	for {
 		report, err := c.waitForAM(ctx, id, o)
 		if err != nil {
@@ -57,7 +60,7 @@ func (c *Cluster) Follow(ctx context.Context, id yarn.ApplicationID, secret secu
 		if report.State.Terminal() {
 			return ResultOf(report), nil
 		}
-		final, err := c.stream(ctx, id, report.CurrentAttempt, amClient(report, secret), o)
+		final, err := c.stream(ctx, id, report.CurrentAttempt, amClient(report, secret), printed, o)
 		if errors.Is(err, errNewAttempt) {
 			// The AM died and YARN started another attempt: follow (and renew the lease with) it.
 			fmt.Fprintf(o.Stderr, "orca-yarn: %s: the application master was restarted; following the new attempt\n", id)
@@ -100,7 +103,8 @@ func (c *Cluster) waitForAM(ctx context.Context, id yarn.ApplicationID, o Follow
 }
 
 // stream follows the AM's output and the RM's state together until the application ends.
-func (c *Cluster) stream(ctx context.Context, id yarn.ApplicationID, attempt yarn.AttemptID, api *amapi.Client, o FollowOptions) (*yarn.ApplicationReport, error) {
+func (c *Cluster) stream(ctx context.Context, id yarn.ApplicationID, attempt yarn.AttemptID, api *amapi.Client,
+	printed map[string]uint64, o FollowOptions) (*yarn.ApplicationReport, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	linesDone := make(chan struct{})
 	var final *yarn.ApplicationReport
@@ -109,6 +113,10 @@ func (c *Cluster) stream(ctx context.Context, id yarn.ApplicationID, attempt yar
 		// Ends with nil when the AM closes its hub (the application is finishing); an AM that
 		// dies mid-stream is not an error of ours: the RM's state tells what happened.
 		_ = api.FollowLines(gctx, 0, true, func(_ amapi.Cursor, l logline.Line) error {
+			if l.Seq <= printed[l.Source.Container] {
+				return nil
+			}
+			printed[l.Source.Container] = l.Seq
 			return printLine(o, l)
 		})
 		return nil
@@ -174,4 +182,17 @@ func printLine(o FollowOptions, l logline.Line) error {
 	}
 	_, err := fmt.Fprintf(w, "%s %s\n", l.Source.Prefix(), l.Text)
 	return err
+}
+
+// AMBaseURL is where the current attempt of an application serves its API, as the RM reports
+// it. Launchers use it (amapi.Client.Locate) to find an AM that restarted elsewhere.
+func (c *Cluster) AMBaseURL(ctx context.Context, id yarn.ApplicationID) (string, error) {
+	r, err := c.RM.Report(ctx, id)
+	if err != nil {
+		return "", rmErr("locate the application master", err)
+	}
+	if r.State.Terminal() || r.Host == "" || r.RPCPort <= 0 {
+		return "", fmt.Errorf("application %s has no registered application master (%s)", id, r.State)
+	}
+	return "http://" + net.JoinHostPort(r.Host, strconv.Itoa(int(r.RPCPort))), nil
 }

@@ -28,7 +28,7 @@ func (c *Cluster) Logs(ctx context.Context, r *yarn.ApplicationReport, follow, a
 		if follow {
 			// Until the RM says it ended: an AM that dies mid-stream must not leave us waiting.
 			o.Lease = false
-			_, err = c.stream(ctx, r.ID, r.CurrentAttempt, api, o)
+			_, err = c.stream(ctx, r.ID, r.CurrentAttempt, api, map[string]uint64{}, o)
 			return err
 		}
 		err = api.FollowLines(ctx, 0, false, func(_ amapi.Cursor, l logline.Line) error { return printLine(o, l) })

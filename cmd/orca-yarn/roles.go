@@ -15,6 +15,9 @@ import (
 	"github.com/orca-yarn/orca-yarn/hadoop/security"
 	"github.com/orca-yarn/orca-yarn/launcher"
 	"github.com/orca-yarn/orca-yarn/logline"
+	"github.com/orca-yarn/orca-yarn/submitter"
+	"github.com/orca-yarn/orca-yarn/yarn"
+	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 )
 
@@ -86,6 +89,10 @@ func runLaunch(ctx context.Context, c *cli.Context) (int, error) {
 	role, container := os.Getenv(appspec.EnvRole), os.Getenv("CONTAINER_ID")
 	// amapi's default HTTP client ignores HTTP_PROXY: the AM is inside the cluster network.
 	api := amapi.NewClient("http://"+os.Getenv(appspec.EnvAMAddress), secret, nil)
+	api.Log = log
+	if id, err := yarn.ParseApplicationID(spec.AppID); err == nil {
+		api.Locate = locateAM(id, log)
+	}
 	shipper, err := api.NewLineShipper(ctx, amapi.ShipperOptions{
 		Source: logline.Source{Role: role, Rank: rank, Container: container}, Log: log,
 	})
@@ -105,6 +112,25 @@ func runLaunch(ctx context.Context, c *cli.Context) (int, error) {
 		log.WithError(err).Warn("some output lines may not have reached the application master")
 	}
 	return res.ExitCode, runErr
+}
+
+// locateAM finds the application master after it restarted (a new attempt listens elsewhere) by
+// asking the RM, with the NodeManager's Hadoop configuration and as the application's user.
+func locateAM(id yarn.ApplicationID, log *logrus.Entry) func(context.Context) (string, error) {
+	getenv := func(k string) string {
+		if v := os.Getenv(k); v != "" || k != "HADOOP_USER_NAME" {
+			return v
+		}
+		return os.Getenv("USER") // the NodeManager sets it to the application's user
+	}
+	return func(ctx context.Context) (string, error) {
+		cl, err := submitter.Connect(getenv, log)
+		if err != nil {
+			return "", err
+		}
+		defer cl.Close()
+		return cl.AMBaseURL(ctx, id)
+	}
 }
 
 // shipSink adapts the AM client's shipper (which numbers lines itself) to the launcher.

@@ -96,8 +96,19 @@ func (r *run) wait(t *testing.T, d time.Duration) int {
 // waitOutput waits until stdout contains s.
 func (r *run) waitOutput(t *testing.T, s string, d time.Duration) {
 	t.Helper()
+	r.waitIn(t, r.stdout, s, d)
+}
+
+// waitStderr waits until stderr (the client's own messages) contains s.
+func (r *run) waitStderr(t *testing.T, s string, d time.Duration) {
+	t.Helper()
+	r.waitIn(t, r.stderr, s, d)
+}
+
+func (r *run) waitIn(t *testing.T, b *syncBuffer, s string, d time.Duration) {
+	t.Helper()
 	deadline := time.Now().Add(d)
-	for !strings.Contains(r.stdout.String(), s) {
+	for !strings.Contains(b.String(), s) {
 		select {
 		case <-r.done:
 			t.Fatalf("orca-yarn exited %d before printing %q\nstdout:\n%s\nstderr:\n%s", r.code, s, r.stdout, r.stderr)

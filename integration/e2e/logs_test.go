@@ -79,25 +79,34 @@ func amProcess(t *testing.T, appID string) int {
 	return 0
 }
 
-// The AM process killed: YARN starts attempt 2, which waits for the survivors, stops them when
-// they do not come back, and restarts the gang; the blocking client follows the new attempt and
-// ends with the application's real outcome. Never a silent hang, nothing left behind.
-func TestAMKilledSecondAttemptFinishesTheApplication(t *testing.T) {
+// The AM process killed: YARN starts attempt 2, the launchers find it through the RM and join it
+// again while their commands run on, and the blocking client follows the new attempt to the
+// application's real outcome. The command runs once: nothing restarted, nothing left behind.
+func TestAMKilledSecondAttemptRecoversTheGang(t *testing.T) {
 	cl := testenv.Require(t)
 	tag := uniqueTag(t)
+	gate := filepath.Join(t.TempDir(), "gate")
 	r := start(t, "submit", "--num-nodes", "2", "--memory", "256m", "--max-attempts", "2", "--tag", tag, "--command",
-		`echo "gen $ORCA_YARN_GENERATION rank $ORCA_YARN_RANK"; if [ "$ORCA_YARN_GENERATION" = 1 ]; then sleep 600; fi; echo "done $ORCA_YARN_RANK"`)
-	r.waitOutput(t, "gen 1 rank 1", 2*time.Minute)
-	r.waitOutput(t, "gen 1 rank 0", time.Minute)
+		`echo "started $ORCA_YARN_RANK"; while [ ! -e `+gate+` ]; do sleep 0.2; done; echo "done $ORCA_YARN_RANK"`)
+	r.waitOutput(t, "started 1", 2*time.Minute)
+	r.waitOutput(t, "started 0", time.Minute)
 	id, _, _ := appByTag(t, cl, tag)
 	if err := syscall.Kill(amProcess(t, id), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	if code := r.wait(t, 6*time.Minute); code != 0 {
+	r.waitStderr(t, "following the new attempt", 3*time.Minute)
+	r.waitStderr(t, "[am] recovered all 2 ranks", 3*time.Minute)
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := r.wait(t, 3*time.Minute); code != 0 {
 		t.Fatalf("exit %d after the AM was killed\n%s", code, r)
 	}
-	if !strings.Contains(r.stderr.String(), "following the new attempt") || !strings.Contains(r.stdout.String(), "done 1") {
-		t.Fatalf("the client did not follow attempt 2 to the end\n%s", r)
+	out := r.stdout.String() + r.stderr.String()
+	for _, rank := range []string{"0", "1"} {
+		if n := strings.Count(out, "started "+rank+"\n"); n != 1 || !strings.Contains(out, "done "+rank) {
+			t.Fatalf("rank %s started %d times (want once, through the AM restart) or did not finish\n%s", rank, n, r)
+		}
 	}
 	assertNoProcessesOf(t, id)
 }
