@@ -130,7 +130,10 @@ cmd_up() {
     rm -rf "$CLUSTER_HOME/data"
   fi
   # Settings that only need a restart (not a wipe): reuse the cluster when they match.
-  local settings="rpc-protection=$RPC_PROTECTION nm=${NM_MEMORY_MB}MiB/${NM_VCORES}vcores/${NM_GPUS}gpus"
+  # The templates' hash is part of it: a changed config must not be hidden by a reused cluster.
+  local templates
+  templates=$(cat "$HARNESS_DIR"/templates/* | sha256sum | cut -c1-12)
+  local settings="rpc-protection=$RPC_PROTECTION nm=${NM_MEMORY_MB}MiB/${NM_VCORES}vcores/${NM_GPUS}gpus templates=$templates"
   if healthy && [ "$(cat "$CLUSTER_HOME/settings" 2>/dev/null)" = "$settings" ]; then
     log "reusing the healthy cluster in $CLUSTER_HOME (Hadoop $(cat "$CLUSTER_HOME/version"), $settings)"
     print_export
