@@ -15,6 +15,12 @@
 // SIGKILLs whatever is left, round after round, until /proc shows none. A command that exits by
 // itself gets the same treatment for whatever it left running.
 //
+// The one exit the launcher does not live through is its own SIGKILL. For that, Run starts a
+// guard (Options.Guard): a process in its own session, watching a pipe only the launcher writes.
+// EOF without a release means the launcher died; the guard then ends every process whose
+// environment carries this launch's ORCA_YARN_LAUNCH_ID, which all of the command's descendants
+// inherit.
+//
 // Being a subreaper means reaping: one loop (Reaper) calls wait4(-1) for every child and hands the
 // command's status to its Process. Nothing else in the process may wait for children (os/exec's
 // Wait would race with it), and there is at most one Reaper per process.

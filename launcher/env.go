@@ -34,6 +34,7 @@ func commandEnv(base []string, o *Options, plan barrier.Plan) []string {
 		{EnvWorldSize, strconv.Itoa(plan.WorldSize)},
 		{EnvHeadHost, plan.HeadHost},
 		{EnvGeneration, strconv.Itoa(plan.Generation)},
+		{EnvLaunchID, o.LaunchID},
 	}
 	env := make([]string, 0, len(base)+len(set))
 	for _, kv := range base {

@@ -11,7 +11,7 @@ import (
 )
 
 func TestCommandEnv(t *testing.T) {
-	o := &Options{AppID: "application_1_0002", Role: "worker", Rank: 3}
+	o := &Options{AppID: "application_1_0002", Role: "worker", Rank: 3, LaunchID: "f00d"}
 	plan := barrier.Plan{Generation: 2, WorldSize: 4, HeadHost: "node-a"}
 	base := []string{"PATH=/env/bin", "ORCA_YARN_RANK=99", "ORCA_YARN_RANKING=keep", "NOVALUE", "HOME=/h"}
 	got := commandEnv(base, o, plan)
@@ -19,6 +19,7 @@ func TestCommandEnv(t *testing.T) {
 		"PATH=/env/bin", "ORCA_YARN_RANKING=keep", "NOVALUE", "HOME=/h",
 		"ORCA_YARN_APP_ID=application_1_0002", "ORCA_YARN_ROLE=worker", "ORCA_YARN_RANK=3",
 		"ORCA_YARN_WORLD_SIZE=4", "ORCA_YARN_HEAD_HOST=node-a", "ORCA_YARN_GENERATION=2",
+		"ORCA_YARN_LAUNCH_ID=f00d",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("commandEnv =\n%q\nwant\n%q", got, want)

@@ -74,6 +74,11 @@ type Options struct {
 	Sink        LineSink
 	Grace       time.Duration // SIGTERM to SIGKILL; 0: DefaultGrace
 	Logger      *logrus.Entry
+	// LaunchID marks the command's processes (EnvLaunchID); empty: Run makes a random one.
+	LaunchID string
+	// Guard, when set, gives the argv of the guard process for a launch id (see Guard): the
+	// binary's hidden role that calls RunGuard. nil: no guard (tests of the launcher itself).
+	Guard func(launchID string) []string
 }
 
 // ExitLauncherFailed is Result.ExitCode when no command exit can stand for the run: the launcher
@@ -127,6 +132,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			l.log.WithError(err).Warn("closing reaper")
 		}
 	}()
+	if o.LaunchID == "" {
+		o.LaunchID = randomID()
+	}
+	if o.Guard != nil {
+		g, err := l.reaper.StartGuard(o.Guard(o.LaunchID))
+		if err != nil {
+			return failed, err
+		}
+		defer g.Release()
+	}
 	l.out = NewOutput(logline.Source{Role: o.Role, Rank: o.Rank, Container: o.ContainerID}, o.Sink)
 
 	l.me = barrier.Member{Rank: o.Rank, Host: o.Host, ContainerID: o.ContainerID, Attrs: o.Attrs}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -35,6 +36,7 @@ type Reaper struct {
 
 	mu      sync.Mutex // held across fork and registration, so a fast exit finds its Process
 	waiting map[int]*Process
+	guard   int // the guard's pid (StartGuard): a child, but not part of any tree we stop
 
 	sigchld   chan os.Signal
 	stop      chan struct{}
@@ -137,7 +139,12 @@ func (r *Reaper) stopTree(ctx context.Context, grace time.Duration, pgrp, sessio
 		if err != nil {
 			return nil, err
 		}
-		return descendants(procs, r.self, pgrp, session), nil
+		r.mu.Lock()
+		guard := r.guard
+		r.mu.Unlock()
+		return slices.DeleteFunc(descendants(procs, r.self, pgrp, session), func(p procStat) bool {
+			return p.Pid == guard
+		}), nil
 	}
 	procs, err := list()
 	if err != nil || len(procs) == 0 {

@@ -49,6 +49,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			logsCommand(),
 			amCommand(),
 			launchCommand(),
+			launchGuardCommand(),
 		},
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to exit codes

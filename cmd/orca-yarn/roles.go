@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -102,7 +104,7 @@ func runLaunch(ctx context.Context, c *cli.Context) (int, error) {
 	res, runErr := launcher.Run(ctx, launcher.Options{
 		Command: spec.Command, Role: role, Rank: rank, AppID: spec.AppID, ContainerID: container,
 		Host: os.Getenv("NM_HOST"), Dir: wd, BaseEnv: os.Environ(), LogDir: firstDir(os.Getenv("LOG_DIRS")),
-		Coordinator: api, Sink: shipSink{ctx: ctx, s: shipper}, Logger: log,
+		Coordinator: api, Sink: shipSink{ctx: ctx, s: shipper}, Logger: log, Guard: guardArgv(log),
 	})
 	// Flush what the command printed even when we are being stopped: the NM's SIGKILL comes soon,
 	// so bound the wait.
@@ -112,6 +114,32 @@ func runLaunch(ctx context.Context, c *cli.Context) (int, error) {
 		log.WithError(err).Warn("some output lines may not have reached the application master")
 	}
 	return res.ExitCode, runErr
+}
+
+// guardArgv starts this same binary as the launch's guard (see launcher.Guard); without a path
+// to ourselves the launch goes on unguarded.
+func guardArgv(log *logrus.Entry) func(string) []string {
+	exe, err := os.Executable()
+	if err != nil {
+		log.WithError(err).Warn("no guard for this launch: cannot find the orca-yarn binary")
+		return nil
+	}
+	return func(id string) []string { return []string{exe, "launch-guard", "--launch-id", id} }
+}
+
+func launchGuardCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "launch-guard",
+		Usage:  "end a launch's processes if its launcher dies (inside a container)",
+		Hidden: true,
+		Flags:  []cli.Flag{&cli.StringFlag{Name: "launch-id", Required: true}},
+		Action: func(c *cli.Context) error {
+			// The guard outlives the container's process group on purpose; it must not die of
+			// the signals meant for it.
+			signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+			return launcher.RunGuard(c.Context, os.Stdin, c.String("launch-id"), time.Second, logger(c))
+		},
+	}
 }
 
 // locateAM finds the application master after it restarted (a new attempt listens elsewhere) by
