@@ -259,7 +259,12 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 
 // Stop asks the AM to stop the application, giving reason for its diagnostics.
 func (c *Client) Stop(ctx context.Context, reason string) error {
-	body, err := json.Marshal(stopBody{Reason: reason})
+	return c.End(ctx, reason, OutcomeKilled)
+}
+
+// End stops the application with outcome: a driver that ran on the client reports how it ended.
+func (c *Client) End(ctx context.Context, reason string, outcome Outcome) error {
+	body, err := json.Marshal(stopBody{Reason: reason, Outcome: outcome})
 	if err == nil {
 		_, err = c.do(ctx, http.MethodPost, "/v1/stop", body, nil)
 	}

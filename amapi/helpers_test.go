@@ -134,10 +134,16 @@ func (b *memBackend) Status() Status {
 	return b.status
 }
 
-func (b *memBackend) Stop(reason string) {
+func (b *memBackend) Stop(reason string, outcome Outcome) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.stops = append(b.stops, reason)
+	b.stops = append(b.stops, reason+" ("+string(outcome)+")")
+}
+
+func (b *memBackend) Ready(info ReadyInfo) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.status.Ray = &info
 }
 
 func (b *memBackend) RenewLease() {

@@ -45,10 +45,13 @@ type Backend interface {
 	FollowLines(ctx context.Context, from Cursor, follow bool, fn func(Cursor, logline.Line) error) error
 	// Status is the AM's current status for the tracking page.
 	Status() Status
-	// Stop asks the AM to stop the application (authenticated client: kill, or Ctrl-C).
-	Stop(reason string)
+	// Stop asks the AM to stop the application (authenticated client: kill, or Ctrl-C). outcome
+	// is OutcomeKilled, or for a driver that ran on the client OutcomeSucceeded/OutcomeFailed.
+	Stop(reason string, outcome Outcome)
 	// RenewLease records that the blocking client is still there.
 	RenewLease()
+	// Ready records that the application's cluster (Ray) is up, as its head reported it.
+	Ready(info ReadyInfo)
 }
 
 // ServerOption changes a server default.
@@ -122,6 +125,7 @@ func NewServer(secret security.Secret, backend Backend, log *logrus.Entry, opts 
 		"/v1/lines/ack": {http.MethodGet: s.handleLinesAck},
 		"/v1/stop":      {http.MethodPost: s.handleStop},
 		"/v1/lease":     {http.MethodPost: s.handleLease},
+		"/v1/ready":     {http.MethodPost: s.handleReady},
 	}
 	return s
 }
@@ -228,7 +232,8 @@ type waitingBody struct {
 }
 
 type stopBody struct {
-	Reason string `json:"reason"`
+	Reason  string  `json:"reason"`
+	Outcome Outcome `json:"outcome,omitempty"`
 }
 
 func (s *server) handleStop(w http.ResponseWriter, r *http.Request) {
@@ -238,7 +243,13 @@ func (s *server) handleStop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.WithFields(logrus.Fields{"remote": r.RemoteAddr, "reason": b.Reason}).Info("amapi: stop requested")
-	s.backend.Stop(b.Reason)
+	switch b.Outcome {
+	case OutcomeKilled, OutcomeSucceeded, OutcomeFailed:
+	default:
+		s.writeError(w, r, http.StatusBadRequest, codeBadRequest)
+		return
+	}
+	s.backend.Stop(b.Reason, b.Outcome)
 	s.writeJSON(w, r, http.StatusOK, struct{}{})
 }
 

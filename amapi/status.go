@@ -20,6 +20,8 @@ type Status struct {
 	Containers []ContainerStatus `json:"containers"`
 	// Diagnostics is a human sentence about the current state (why it is waiting, why it failed).
 	Diagnostics string `json:"diagnostics,omitempty"`
+	// Ray is set once a Ray application's head reported every node alive (this generation).
+	Ray *ReadyInfo `json:"ray,omitempty"`
 }
 
 // ContainerStatus is one slot of the gang.
@@ -59,6 +61,7 @@ var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{
 <h1>orca-yarn {{.AppID}}</h1>
 <p>State: <b>{{.State}}</b> · generation {{.Generation}} · world size {{.WorldSize}} · started {{ts .Started}}</p>
 {{with .Diagnostics}}<p>{{.}}</p>{{end}}
+{{with .Ray}}<p>Ray: {{.Nodes}} nodes alive · GCS {{.GCSAddress}}{{with .ClientAddress}} · client {{.}}{{end}}</p>{{end}}
 <table><tr><th>rank</th><th>role</th><th>container</th><th>host</th><th>state</th><th>restarts</th><th>exit</th></tr>
 {{range .Containers}}<tr><td>{{.Rank}}</td><td>{{.Role}}</td><td>{{.ContainerID}}</td><td>{{.Host}}</td><td>{{.State}}</td><td>{{.Restarts}}</td><td>{{exit .ExitStatus}}</td></tr>
 {{end}}</table>

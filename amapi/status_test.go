@@ -125,6 +125,9 @@ func TestStopAndLease(t *testing.T) {
 	if err := env.client.Stop(ctx, "user pressed ^C"); err != nil {
 		t.Fatal(err)
 	}
+	if err := env.client.End(ctx, "the driver exited 1", OutcomeFailed); err != nil {
+		t.Fatal(err)
+	}
 	for range 2 {
 		if err := env.client.RenewLease(ctx); err != nil {
 			t.Fatal(err)
@@ -133,7 +136,7 @@ func TestStopAndLease(t *testing.T) {
 	env.backend.mu.Lock()
 	stops, leases := env.backend.stops, env.backend.leases
 	env.backend.mu.Unlock()
-	if !reflect.DeepEqual(stops, []string{"user pressed ^C"}) || leases != 2 {
+	if !reflect.DeepEqual(stops, []string{"user pressed ^C ()", "the driver exited 1 (failed)"}) || leases != 2 {
 		t.Fatalf("backend saw stops %q and %d leases", stops, leases)
 	}
 	if code, _ := rawRequest(t, env, "GET", "/v1/stop", mustAuth(t, testSecret, "GET", "/v1/stop", time.Now())); code != http.StatusMethodNotAllowed {
@@ -151,5 +154,23 @@ func TestStopAndLease(t *testing.T) {
 				t.Errorf("%s of %T prints %s", verb, v, s)
 			}
 		}
+	}
+}
+
+// The Ray head's report reaches the status, which the client polls for; a report missing its
+// address is refused.
+func TestReadyReachesTheStatus(t *testing.T) {
+	env := newTestEnv(t, 1)
+	ctx := context.Background()
+	info := ReadyInfo{GCSAddress: "nm1:6380", ClientAddress: "ray://nm1:10001", Nodes: 3, Generation: 1}
+	if err := env.client.ReportReady(ctx, info); err != nil {
+		t.Fatal(err)
+	}
+	st, err := env.client.Status(ctx)
+	if err != nil || st.Ray == nil || *st.Ray != info {
+		t.Fatalf("status after ready: %+v, %v", st.Ray, err)
+	}
+	if err := env.client.ReportReady(ctx, ReadyInfo{Nodes: 3}); err == nil {
+		t.Fatal("a ready report without a GCS address was accepted")
 	}
 }

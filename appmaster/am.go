@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orca-yarn/orca-yarn/amapi"
 	"github.com/orca-yarn/orca-yarn/appmaster/core"
 	"github.com/orca-yarn/orca-yarn/appspec"
 	"github.com/orca-yarn/orca-yarn/barrier"
@@ -56,6 +57,7 @@ type am struct {
 	gang     *barrier.Gang
 	snapshot core.Snapshot
 	started  time.Time
+	ready    *amapi.ReadyInfo // the Ray head's report, if any
 	// noteSeq numbers the AM's own lines in the hub (tellUser); loop goroutine only.
 	noteSeq uint64
 

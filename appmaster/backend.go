@@ -12,6 +12,7 @@ import (
 	"github.com/orca-yarn/orca-yarn/loghub"
 	"github.com/orca-yarn/orca-yarn/logline"
 	"github.com/orca-yarn/orca-yarn/yarn"
+	"github.com/sirupsen/logrus"
 )
 
 // backend serves the AM's HTTP API (amapi) from the running AM: the rendezvous, the output hub,
@@ -71,17 +72,22 @@ func (b backend) FollowLines(ctx context.Context, from amapi.Cursor, follow bool
 func (b backend) Status() amapi.Status {
 	a := b.a
 	a.mu.Lock()
-	snap, started := a.snapshot, a.started
+	snap, started, ready := a.snapshot, a.started, a.ready
 	a.mu.Unlock()
 	st := amapi.Status{
 		AppID: a.spec.AppID, State: snap.Phase, Generation: snap.Generation, WorldSize: snap.WorldSize,
 		Started: started,
 	}
+	if ready != nil && ready.Generation == snap.Generation {
+		r := *ready
+		st.Ray = &r
+	}
+	roles := a.coreConfig().Roles
 	if snap.Final != nil {
 		st.Diagnostics = snap.Final.Diagnostics
 	}
 	for _, r := range snap.Ranks {
-		cs := amapi.ContainerStatus{Rank: r.Rank, Role: core.CommandRoles(r.Rank), Host: r.Host, State: r.State, Restarts: max(r.Containers-1, 0)}
+		cs := amapi.ContainerStatus{Rank: r.Rank, Role: roles(r.Rank), Host: r.Host, State: r.State, Restarts: max(r.Containers-1, 0)}
 		if r.Container != (yarn.ContainerID{}) {
 			cs.ContainerID = r.Container.String()
 		}
@@ -92,10 +98,26 @@ func (b backend) Status() amapi.Status {
 
 // Stop and RenewLease hand their event over within a bound: after the application finished
 // nobody reads events any more, and a client's request must not hang on that.
-func (b backend) Stop(reason string) {
+func (b backend) Stop(reason string, outcome amapi.Outcome) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	b.a.post(ctx, core.StopRequested{Reason: reason})
+	status := yarn.FinalKilled
+	switch outcome {
+	case amapi.OutcomeSucceeded:
+		status = yarn.FinalSucceeded
+	case amapi.OutcomeFailed:
+		status = yarn.FinalFailed
+	}
+	b.a.post(ctx, core.StopRequested{Reason: reason, Status: status})
+}
+
+// Ready keeps the head's report for the status (the client waits for it); a report of an older
+// generation than the current one is stale and not shown.
+func (b backend) Ready(info amapi.ReadyInfo) {
+	b.a.mu.Lock()
+	defer b.a.mu.Unlock()
+	b.a.ready = &info
+	b.a.log.WithFields(logrus.Fields{"nodes": info.Nodes, "gcs": info.GCSAddress, "generation": info.Generation}).Info("Ray is ready")
 }
 
 func (b backend) RenewLease() {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/orca-yarn/orca-yarn/amapi"
 	"github.com/orca-yarn/orca-yarn/appmaster/core"
+	"github.com/orca-yarn/orca-yarn/appspec"
 	"github.com/orca-yarn/orca-yarn/hadoop/conf"
 	"github.com/orca-yarn/orca-yarn/hadoop/ipc"
 	"github.com/orca-yarn/orca-yarn/loghub"
@@ -81,12 +82,21 @@ func (a *am) connectRM() error {
 }
 
 func (a *am) coreConfig() core.Config {
-	return core.Config{
+	cfg := core.Config{
 		NumNodes: a.spec.NumNodes, MinNodes: a.spec.MinNodes, Resource: a.spec.Container,
 		NodeLabel: a.spec.NodeLabel, AllocationTimeout: a.spec.AllocationTimeout,
 		MaxRestarts: a.spec.MaxRestarts, LeaseTimeout: a.spec.LeaseTimeout,
 		Completion: core.EveryRankExits, Roles: core.CommandRoles, AttemptNumber: int(a.id.Attempt.Attempt),
 	}
+	if a.spec.Mode == appspec.ModeRay {
+		// Rank 0 is the head; with the driver there its exit is the result, otherwise the
+		// cluster runs until the client ends it.
+		cfg.Roles, cfg.Completion = core.RayRoles, core.ClientEnds
+		if a.spec.Ray.DeployMode == appspec.DeployCluster {
+			cfg.Completion = core.RankZeroExits
+		}
+	}
+	return cfg
 }
 
 // consecutiveRMFailures after which the heartbeat gives up (with the failover Conn each failure

@@ -31,8 +31,10 @@ type Spec struct {
 	Version int    `json:"version"`
 	AppID   string `json:"app_id"`
 	User    string `json:"user"`
-	Mode    string `json:"mode"` // "command"
-	Command string `json:"command"`
+	Mode    string `json:"mode"` // ModeCommand or ModeRay
+	Command string `json:"command,omitempty"`
+	// Ray is the Ray application's plan (ModeRay only).
+	Ray *RaySpec `json:"ray,omitempty"`
 
 	NumNodes  int           `json:"num_nodes"`
 	MinNodes  int           `json:"min_nodes,omitempty"`
@@ -56,6 +58,38 @@ type Spec struct {
 	Resources map[string][]byte `json:"resources"`
 }
 
+// Application modes (design.md §3).
+const (
+	ModeCommand = "command" // --command: CMD in every container
+	ModeRay     = "ray"     // SCRIPT.py: a Ray cluster, the driver on rank 0 or on the client
+)
+
+// Deploy modes of a Ray application's driver.
+const (
+	DeployCluster = "cluster" // the driver runs in the head container; its exit is the result
+	DeployClient  = "client"  // the driver runs on the client (or there is none: a cluster to use)
+)
+
+// RaySpec is what the containers of a Ray application need beyond the command contract.
+type RaySpec struct {
+	DeployMode string `json:"deploy_mode"`
+	// Script is the driver's link name in the head container's working directory, with Args
+	// (cluster deploy mode; empty otherwise).
+	Script string   `json:"script,omitempty"`
+	Args   []string `json:"args,omitempty"`
+	// Python runs the driver and Ray: the env's interpreter (relative to the working directory,
+	// e.g. environment/bin/python) or, without a packed env, "python3" from PATH.
+	Python string `json:"python"`
+	// EnvLink is the archive's fixed destination the launcher links to the localized env before
+	// anything starts (condapack's destination contract); empty without a packed env.
+	EnvLink string `json:"env_link,omitempty"`
+	// EnvAlias is the env archive's link name in the working directory.
+	EnvAlias string `json:"env_alias,omitempty"`
+	// ObjectStoreMiB sizes each node's object store; 0: Ray's share of the container (raynode).
+	ObjectStoreMiB int64 `json:"object_store_mib,omitempty"`
+	Dashboard      bool  `json:"dashboard,omitempty"`
+}
+
 // CurrentVersion is written by this build; the AM refuses other versions (the binary that reads a
 // spec is the one the submitter uploaded, so a mismatch means a corrupted staging directory).
 const CurrentVersion = 1
@@ -68,10 +102,12 @@ func (s *Spec) Validate() error {
 	switch {
 	case s.Version != CurrentVersion:
 		return fmt.Errorf("%w: version %d, this binary reads %d", ErrInvalid, s.Version, CurrentVersion)
-	case s.Mode != "command":
+	case s.Mode != ModeCommand && s.Mode != ModeRay:
 		return fmt.Errorf("%w: mode %q", ErrInvalid, s.Mode)
-	case s.Command == "":
+	case s.Mode == ModeCommand && s.Command == "":
 		return fmt.Errorf("%w: no command", ErrInvalid)
+	case s.Mode == ModeRay && s.Ray == nil:
+		return fmt.Errorf("%w: a Ray application without its Ray plan", ErrInvalid)
 	case s.NumNodes < 1 || s.MinNodes < 0 || s.MinNodes > s.NumNodes:
 		return fmt.Errorf("%w: %d nodes, at least %d", ErrInvalid, s.NumNodes, s.MinNodes)
 	case s.Container.MemoryMB < 1 || s.Container.VCores < 1:

@@ -2,8 +2,12 @@ package launcher
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,12 +25,15 @@ const (
 	EnvWorldSize  = "ORCA_YARN_WORLD_SIZE"
 	EnvHeadHost   = "ORCA_YARN_HEAD_HOST"
 	EnvGeneration = "ORCA_YARN_GENERATION"
+	// EnvPlanFile names a JSON file with the generation's barrier.Plan: every member's host and
+	// the attributes it published (e.g. a Ray node's port plan). Plans hold no secrets.
+	EnvPlanFile = "ORCA_YARN_PLAN_FILE"
 )
 
 // commandEnv is base with the rendezvous outcome set. A variable of the same name in base (the
 // AM may already have put ORCA_YARN_RANK into the launch context) is replaced, not duplicated:
 // with duplicates, which one a program sees depends on its libc.
-func commandEnv(base []string, o *Options, plan barrier.Plan) []string {
+func commandEnv(base []string, o *Options, plan barrier.Plan, planFile string) []string {
 	set := [][2]string{
 		{EnvAppID, o.AppID},
 		{EnvRole, o.Role},
@@ -35,6 +42,7 @@ func commandEnv(base []string, o *Options, plan barrier.Plan) []string {
 		{EnvHeadHost, plan.HeadHost},
 		{EnvGeneration, strconv.Itoa(plan.Generation)},
 		{EnvLaunchID, o.LaunchID},
+		{EnvPlanFile, planFile},
 	}
 	env := make([]string, 0, len(base)+len(set))
 	for _, kv := range base {
@@ -65,4 +73,36 @@ func discardLogger() *logrus.Entry {
 	l := logrus.New()
 	l.SetOutput(io.Discard)
 	return logrus.NewEntry(l)
+}
+
+// writePlan stores plan where the command finds it (EnvPlanFile): in dir, one file per
+// generation, written whole before the command starts.
+func writePlan(dir string, plan barrier.Plan) (string, error) {
+	b, err := json.Marshal(plan)
+	if err != nil {
+		return "", fmt.Errorf("launcher: plan: %w", err)
+	}
+	if dir == "" {
+		if dir, err = os.Getwd(); err != nil {
+			return "", fmt.Errorf("launcher: plan: %w", err)
+		}
+	}
+	path := filepath.Join(dir, ".orca-yarn-plan-"+strconv.Itoa(plan.Generation)+".json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return "", fmt.Errorf("launcher: plan: %w", err)
+	}
+	return path, nil
+}
+
+// ReadPlan reads the plan a launcher wrote for its command (the role programs use it).
+func ReadPlan(path string) (barrier.Plan, error) {
+	var p barrier.Plan
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(b, &p)
+	}
+	if err != nil {
+		return p, fmt.Errorf("launcher: read plan %s: %w", path, err)
+	}
+	return p, nil
 }

@@ -14,12 +14,12 @@ func TestCommandEnv(t *testing.T) {
 	o := &Options{AppID: "application_1_0002", Role: "worker", Rank: 3, LaunchID: "f00d"}
 	plan := barrier.Plan{Generation: 2, WorldSize: 4, HeadHost: "node-a"}
 	base := []string{"PATH=/env/bin", "ORCA_YARN_RANK=99", "ORCA_YARN_RANKING=keep", "NOVALUE", "HOME=/h"}
-	got := commandEnv(base, o, plan)
+	got := commandEnv(base, o, plan, "/w/plan.json")
 	want := []string{
 		"PATH=/env/bin", "ORCA_YARN_RANKING=keep", "NOVALUE", "HOME=/h",
 		"ORCA_YARN_APP_ID=application_1_0002", "ORCA_YARN_ROLE=worker", "ORCA_YARN_RANK=3",
 		"ORCA_YARN_WORLD_SIZE=4", "ORCA_YARN_HEAD_HOST=node-a", "ORCA_YARN_GENERATION=2",
-		"ORCA_YARN_LAUNCH_ID=f00d",
+		"ORCA_YARN_LAUNCH_ID=f00d", "ORCA_YARN_PLAN_FILE=/w/plan.json",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("commandEnv =\n%q\nwant\n%q", got, want)
@@ -81,5 +81,23 @@ func TestExitOf(t *testing.T) {
 		if got != tc.want || got.String() != tc.str {
 			t.Errorf("exitOf(%#x) = %+v %q, want %+v %q", int(tc.ws), got, got, tc.want, tc.str)
 		}
+	}
+}
+
+func TestPlanFileRoundTrip(t *testing.T) {
+	plan := barrier.Plan{Epoch: 2, Generation: 3, WorldSize: 2, HeadHost: "h0", Members: []barrier.Member{
+		{Rank: 0, Host: "h0", ContainerID: "c0", Attrs: map[string]string{"gcs_port": "6380"}},
+		{Rank: 1, Host: "h1", ContainerID: "c1"},
+	}}
+	path, err := writePlan(t.TempDir(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadPlan(path)
+	if err != nil || got.Members[0].Attrs["gcs_port"] != "6380" || got.Generation != 3 || len(got.Members) != 2 {
+		t.Fatalf("ReadPlan = %+v, %v", got, err)
+	}
+	if _, err := ReadPlan(path + ".missing"); err == nil {
+		t.Fatal("ReadPlan of a missing file succeeded")
 	}
 }

@@ -195,7 +195,11 @@ type launch struct {
 func (l *launch) runGeneration(ctx context.Context, plan barrier.Plan) (res Result, restart bool, err error) {
 	log := l.log.WithField("generation", plan.Generation)
 	res = Result{ExitCode: ExitLauncherFailed, Generation: plan.Generation}
-	p, err := l.reaper.Start(ctx, Spec{Command: l.o.Command, Dir: l.o.Dir, Env: commandEnv(l.o.BaseEnv, l.o, plan)})
+	planFile, err := writePlan(l.o.Dir, plan)
+	if err != nil {
+		return res, false, err
+	}
+	p, err := l.reaper.Start(ctx, Spec{Command: l.o.Command, Dir: l.o.Dir, Env: commandEnv(l.o.BaseEnv, l.o, plan, planFile)})
 	if err != nil {
 		return res, false, err
 	}
