@@ -35,6 +35,8 @@ type Spec struct {
 	Command string `json:"command,omitempty"`
 	// Ray is the Ray application's plan (ModeRay only).
 	Ray *RaySpec `json:"ray,omitempty"`
+	// PyEnv is the packed Python env every container gets; nil with --env none.
+	PyEnv *PyEnv `json:"py_env,omitempty"`
 
 	NumNodes  int           `json:"num_nodes"`
 	MinNodes  int           `json:"min_nodes,omitempty"`
@@ -70,6 +72,26 @@ const (
 	DeployClient  = "client"  // the driver runs on the client (or there is none: a cluster to use)
 )
 
+// PyEnv is a packed env (condapack) localized in every container.
+type PyEnv struct {
+	// Alias is the archive's link name in the working directory (YARN unpacks it there).
+	Alias string `json:"alias"`
+	// Link is the archive's fixed destination, which the launcher links to the localized env
+	// before anything starts (condapack's destination contract).
+	Link string `json:"link"`
+	// Python is the interpreter relative to the env's root, e.g. bin/python3.11.
+	Python string `json:"python"`
+}
+
+// PythonPath is the env's interpreter through the destination link, or "python3" from PATH
+// without an env.
+func (s *Spec) PythonPath() string {
+	if s.PyEnv == nil {
+		return "python3"
+	}
+	return s.PyEnv.Link + "/" + s.PyEnv.Python
+}
+
 // RaySpec is what the containers of a Ray application need beyond the command contract.
 type RaySpec struct {
 	DeployMode string `json:"deploy_mode"`
@@ -77,14 +99,6 @@ type RaySpec struct {
 	// (cluster deploy mode; empty otherwise).
 	Script string   `json:"script,omitempty"`
 	Args   []string `json:"args,omitempty"`
-	// Python runs the driver and Ray: the env's interpreter (relative to the working directory,
-	// e.g. environment/bin/python) or, without a packed env, "python3" from PATH.
-	Python string `json:"python"`
-	// EnvLink is the archive's fixed destination the launcher links to the localized env before
-	// anything starts (condapack's destination contract); empty without a packed env.
-	EnvLink string `json:"env_link,omitempty"`
-	// EnvAlias is the env archive's link name in the working directory.
-	EnvAlias string `json:"env_alias,omitempty"`
 	// ObjectStoreMiB sizes each node's object store; 0: Ray's share of the container (raynode).
 	ObjectStoreMiB int64 `json:"object_store_mib,omitempty"`
 	Dashboard      bool  `json:"dashboard,omitempty"`

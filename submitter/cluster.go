@@ -21,6 +21,8 @@ type Cluster struct {
 	User string
 	RM   *yarn.ApplicationClient
 	log  *logrus.Entry
+	// getenv is the client's environment (the active conda env or venv is found through it).
+	getenv func(string) string
 }
 
 // Connect loads HADOOP_CONF_DIR through getenv and prepares (lazily connecting) an RM client.
@@ -58,7 +60,7 @@ func Connect(getenv func(string) string, log *logrus.Entry) (*Cluster, error) {
 	if err != nil {
 		return nil, classify(ErrBadInput, err)
 	}
-	return &Cluster{Conf: cfg, User: name, RM: yarn.NewApplicationClient(conn), log: log}, nil
+	return &Cluster{Conf: cfg, User: name, RM: yarn.NewApplicationClient(conn), log: log, getenv: getenv}, nil
 }
 
 // userName is who we act as on an insecure cluster: HADOOP_USER_NAME, as every Hadoop client

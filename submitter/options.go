@@ -32,8 +32,14 @@ type Options struct {
 	Command string
 	Script  string
 	Args    []string
+	// DeployMode of a Ray application: cluster (the driver runs in the head container) or client
+	// (on this machine; without SCRIPT the application is a Ray cluster to connect to).
+	DeployMode        string
+	ObjectStoreMemory string // Ray's object store per node; empty: raynode's share
+	Dashboard         bool
 
-	Env       string // auto, none or a path (env packing: issue 5)
+	Env       string // auto, none or a path; empty: auto for Ray applications, none for --command
+	PublicEnv bool   // share the env archive across users' applications (PUBLIC visibility)
 	Files     []string
 	Archives  []string
 	PyFiles   []string
@@ -48,7 +54,7 @@ type Options struct {
 func Defaults() Options {
 	return Options{
 		Queue: "default", NumNodes: 1, Cores: 1, Memory: "1g", AMMemory: "256m", MaxAttempts: 2,
-		MaxRestarts: 0, AllocTimeout: 2 * time.Minute, Env: "none", Output: "text", IfTagged: "new",
+		MaxRestarts: 0, AllocTimeout: 2 * time.Minute, Output: "text", IfTagged: "new", DeployMode: "cluster",
 	}
 }
 
@@ -80,8 +86,10 @@ func ParseMiB(s string) (int64, error) {
 // flag named and the fix.
 func (o Options) Validate() error {
 	switch {
-	case o.Command == "" && o.Script == "":
-		return badInputf("nothing to run: give SCRIPT.py or --command 'CMD'")
+	case o.Command == "" && o.Script == "" && (o.DeployMode != "client" || !o.Detach):
+		return badInputf("nothing to run: give SCRIPT.py or --command 'CMD' (or --deploy-mode client --detach for a Ray cluster to connect to)")
+	case o.DeployMode != "cluster" && o.DeployMode != "client":
+		return badInputf("--deploy-mode %q: want cluster or client", o.DeployMode)
 	case o.Command != "" && o.Script != "":
 		return badInputf("both SCRIPT.py (%s) and --command given: use one", o.Script)
 	case o.NumNodes < 1:
@@ -104,6 +112,11 @@ func (o Options) Validate() error {
 		return badInputf("--if-tagged %q: want new, attach or fail", o.IfTagged)
 	case o.IfTagged != "new" && len(o.Tags) == 0:
 		return badInputf("--if-tagged %s needs a --tag to look for", o.IfTagged)
+	}
+	if o.ObjectStoreMemory != "" {
+		if _, err := ParseMiB(o.ObjectStoreMemory); err != nil {
+			return badInputf("--object-store-memory: %v", err)
+		}
 	}
 	for _, flag := range []struct{ name, value string }{{"--memory", o.Memory}, {"--am-memory", o.AMMemory}} {
 		mib, err := ParseMiB(flag.value)

@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/orca-yarn/orca-yarn/appspec"
 	"github.com/orca-yarn/orca-yarn/yarn"
 )
 
@@ -21,8 +24,16 @@ type Plan struct {
 	Queue       string        `json:"queue"`
 	Tags        []string      `json:"tags,omitempty"`
 	Priority    int32         `json:"priority"`
-	Mode        string        `json:"mode"` // "command" (this issue) or "ray"
+	Mode        string        `json:"mode"` // appspec.ModeCommand or appspec.ModeRay
 	Command     string        `json:"command,omitempty"`
+	Script      string        `json:"script,omitempty"`
+	Args        []string      `json:"args,omitempty"`
+	DeployMode  string        `json:"deploy_mode,omitempty"`
+	Env         string        `json:"env"` // none, auto or a path
+	PublicEnv   bool          `json:"public_env,omitempty"`
+	// ObjectStoreMiB: 0 leaves the size to the launcher's share of the container.
+	ObjectStoreMiB int64 `json:"object_store_mib,omitempty"`
+	Dashboard      bool  `json:"dashboard,omitempty"`
 	NumNodes    int           `json:"num_nodes"`
 	MinNodes    int           `json:"min_nodes,omitempty"`
 	Container   yarn.Resource `json:"container"`
@@ -43,21 +54,44 @@ func Resolve(o Options, user string) (Plan, error) {
 	if err := o.Validate(); err != nil {
 		return Plan{}, err
 	}
-	if o.Script != "" {
-		return Plan{}, badInputf("SCRIPT.py (%s): Ray applications are not available in this build yet; run a command in every container with --command", o.Script)
+	mode, env, what := appspec.ModeCommand, o.Env, o.Command
+	if o.Command == "" {
+		mode, what = appspec.ModeRay, "Ray cluster"
+		if o.Script != "" {
+			what = "ray " + strings.Join(append([]string{filepath.Base(o.Script)}, o.Args...), " ")
+			if st, err := os.Stat(o.Script); err != nil || !st.Mode().IsRegular() {
+				return Plan{}, badInputf("SCRIPT %s: not a readable file; give the path of the Python program to run", o.Script)
+			}
+		}
 	}
-	if o.Env != "none" && o.Env != "" {
-		return Plan{}, badInputf("--env %s: packing a Python env is not available in this build yet; use --env none", o.Env)
+	switch {
+	case env == "" && mode == appspec.ModeRay:
+		env = "auto"
+	case env == "":
+		env = "none"
 	}
-	mem, _ := ParseMiB(o.Memory) // Validate checked both sizes
+	mem, _ := ParseMiB(o.Memory) // Validate checked the sizes
 	amMem, _ := ParseMiB(o.AMMemory)
+	var store int64
+	if o.ObjectStoreMemory != "" {
+		store, _ = ParseMiB(o.ObjectStoreMemory)
+		if store >= mem {
+			return Plan{}, badInputf("--object-store-memory %s: must fit inside --memory %s with room for Ray itself", o.ObjectStoreMemory, o.Memory)
+		}
+	}
 	name := o.Name
 	if name == "" {
-		name = "orca-yarn: " + firstWords(o.Command, 6)
+		name = "orca-yarn: " + firstWords(what, 6)
+	}
+	deploy := ""
+	if mode == appspec.ModeRay {
+		deploy = o.DeployMode
 	}
 	return Plan{
 		Name: name, User: user, Queue: o.Queue, Tags: o.Tags, Priority: o.Priority,
-		Mode: "command", Command: o.Command, NumNodes: o.NumNodes, MinNodes: o.MinNodes,
+		Mode: mode, Command: o.Command, Script: o.Script, Args: o.Args, DeployMode: deploy,
+		Env: env, PublicEnv: o.PublicEnv, ObjectStoreMiB: store, Dashboard: o.Dashboard,
+		NumNodes: o.NumNodes, MinNodes: o.MinNodes,
 		Container:   yarn.Resource{MemoryMB: mem, VCores: int32(o.Cores), GPUs: int64(o.GPUs)},
 		AM:          yarn.Resource{MemoryMB: amMem, VCores: 1},
 		NodeLabel:   o.NodeLabel,
@@ -86,7 +120,8 @@ func (p Plan) Print(w io.Writer, format string) error {
 	}
 	rows := [][2]string{
 		{"name", p.Name}, {"user", p.User}, {"queue", p.Queue}, {"tags", strings.Join(p.Tags, ",")},
-		{"run", p.Command}, {"gang", gang}, {"each container", p.Container.String()},
+		{"run", p.Command}, {"ray driver", strings.TrimSpace(p.Script + " " + strings.Join(p.Args, " "))},
+		{"deploy mode", p.DeployMode}, {"python env", p.Env}, {"gang", gang}, {"each container", p.Container.String()},
 		{"application master", p.AM.String()}, {"node label", p.NodeLabel},
 		{"restarts", fmt.Sprintf("%d container restarts, %d AM attempts", p.MaxRestarts, p.MaxAttempts)},
 		{"files", strings.Join(p.Files, ",")}, {"archives", strings.Join(p.Archives, ",")},

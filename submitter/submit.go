@@ -31,6 +31,8 @@ type Submission struct {
 	ID      yarn.ApplicationID
 	Secret  security.Secret
 	Staging *stage.AppStaging
+	// Env is the packed env the containers use (nil with --env none).
+	Env *PackedEnv
 }
 
 // clientLease is how long the AM keeps a blocking submit's application without hearing from the
@@ -64,9 +66,18 @@ func (c *Cluster) Submit(ctx context.Context, p Plan, id yarn.ApplicationID, bin
 		_ = st.Cleanup(cleanup)
 		return nil, err
 	}
-	staged, err := st.Add(ctx, stage.Inputs{Files: p.Files, Archives: p.Archives, PyFiles: p.PyFiles})
+	files := p.Files
+	if p.Script != "" && p.DeployMode == appspec.DeployCluster {
+		files = append(append([]string(nil), files...), p.Script)
+	}
+	staged, err := st.Add(ctx, stage.Inputs{Files: files, Archives: p.Archives, PyFiles: p.PyFiles})
 	if err != nil {
 		return fail(err)
+	}
+	if p.Env != "none" {
+		if sub.Env, err = c.EnsureEnv(ctx, fs, p.Env, p.PublicEnv); err != nil {
+			return fail(err)
+		}
 	}
 	if sub.Secret, err = newSecret(); err != nil {
 		return fail(classify(ErrCluster, err))
@@ -77,6 +88,11 @@ func (c *Cluster) Submit(ctx context.Context, p Plan, id yarn.ApplicationID, bin
 	spec := specFor(p, id, st.Dir(), staged.PythonPath)
 	if err := spec.SetResource(appspec.BinaryName, bin.LocalResource(nn)); err != nil {
 		return fail(classify(ErrCluster, err))
+	}
+	if sub.Env != nil {
+		if err := addEnv(spec, sub.Env, sub.Env.Resource.LocalResource(nn)); err != nil {
+			return fail(classify(ErrCluster, err))
+		}
 	}
 	for link, r := range staged.Resources {
 		if err := spec.SetResource(link, r); err != nil {
@@ -110,12 +126,24 @@ func specFor(p Plan, id yarn.ApplicationID, stagingDir string, pythonPath []stri
 	if len(pythonPath) > 0 {
 		env["PYTHONPATH"] = strings.Join(pythonPath, ":")
 	}
-	return &appspec.Spec{
+	spec := &appspec.Spec{
 		Version: appspec.CurrentVersion, AppID: id.String(), User: p.User, Mode: p.Mode, Command: p.Command,
 		NumNodes: p.NumNodes, MinNodes: p.MinNodes, Container: p.Container, NodeLabel: p.NodeLabel,
 		Priority: p.Priority, AllocationTimeout: p.AllocTimeout, MaxRestarts: p.MaxRestarts,
 		MaxAttempts: p.MaxAttempts, LeaseTimeout: lease, StagingDir: stagingDir, Env: env,
 	}
+	if p.Mode == appspec.ModeRay {
+		// Every container runs the binary's Ray role under its launcher; the launcher's tree stop
+		// is what ends Ray (never `ray stop`).
+		spec.Command = "exec ./" + appspec.BinaryName + " ray-node"
+		spec.Ray = &appspec.RaySpec{
+			DeployMode: p.DeployMode, Args: p.Args, ObjectStoreMiB: p.ObjectStoreMiB, Dashboard: p.Dashboard,
+		}
+		if p.Script != "" && p.DeployMode == appspec.DeployCluster {
+			spec.Ray.Script = path.Base(p.Script)
+		}
+	}
+	return spec
 }
 
 func newSecret() (security.Secret, error) {

@@ -29,7 +29,9 @@ func submitFlags() []cli.Flag {
 		&cli.StringFlag{Name: "object-store-memory", Usage: "Ray object store per node (Ray applications)"},
 		&cli.StringFlag{Name: "node-label", Usage: "run only on nodes with this label"},
 		&cli.StringFlag{Name: "deploy-mode", Value: "cluster", Usage: "cluster or client (Ray applications)"},
-		&cli.StringFlag{Name: "env", Value: d.Env, Usage: "Python env to ship: auto, none or a PATH"},
+		&cli.StringFlag{Name: "env", Value: d.Env, Usage: "Python env to ship: auto, none or a PATH (default: auto for Ray applications, none for --command)"},
+		&cli.BoolFlag{Name: "public-env", Usage: "let every user's applications share the env's localized copy (PUBLIC)"},
+		&cli.BoolFlag{Name: "dashboard", Usage: "start Ray's dashboard on the head (Ray applications)"},
 		&cli.StringSliceFlag{Name: "py-files", Usage: "extra Python libs (.py, .zip, .egg, dir/) on PYTHONPATH"},
 		&cli.StringSliceFlag{Name: "files", Usage: "files to place in every container's working dir (path[#name])"},
 		&cli.StringSliceFlag{Name: "archives", Usage: "archives to unpack in every container (x.tgz#alias)"},
@@ -55,9 +57,13 @@ func optionsFrom(c *cli.Context) submitter.Options {
 	o.Memory, o.AMMemory, o.NodeLabel = c.String("memory"), c.String("am-memory"), c.String("node-label")
 	o.MaxAttempts, o.MaxRestarts, o.AllocTimeout = c.Int("max-attempts"), c.Int("max-restarts"), c.Duration("allocation-timeout")
 	o.Env, o.Files, o.Archives, o.PyFiles = c.String("env"), c.StringSlice("files"), c.StringSlice("archives"), c.StringSlice("py-files")
+	o.PublicEnv, o.DeployMode, o.ObjectStoreMemory, o.Dashboard = c.Bool("public-env"), c.String("deploy-mode"), c.String("object-store-memory"), c.Bool("dashboard")
 	o.Detach, o.DryRun, o.Output, o.IfTagged, o.ProxyUser = c.Bool("detach"), c.Bool("dry-run"), c.String("output"), c.String("if-tagged"), c.String("proxy-user")
 	if c.Args().Len() > 0 {
 		o.Script, o.Args = c.Args().First(), c.Args().Tail()
+		if len(o.Args) > 0 && o.Args[0] == "--" { // SCRIPT.py -- ARGS: the separator is not an argument
+			o.Args = o.Args[1:]
+		}
 	}
 	return o
 }
