@@ -7,8 +7,10 @@
 //     charset utf-8, algorithm md5-sess, qop auth, auth-int and auth-conf
 //     with the ciphers 3des, rc4, des, rc4-56 and rc4-40.
 //   - GSSAPI (RFC 4752) for KERBEROS authentication, over a GSSAPIMechanism
-//     that another package implements (Kerberos itself is not here): the
-//     context-establishment loop and the 4-byte security-layer negotiation.
+//     that another package implements (Kerberos itself is not here;
+//     hadoop/security/kerberos does it with gokrb5): the
+//     context-establishment loop and the 4-byte security-layer negotiation
+//     (gsslayer.go), whose server offer is untrusted input.
 //
 // A finished mechanism reports the negotiated QOP and, for auth-int and
 // auth-conf, a SecurityLayer whose Wrap and Unwrap protect every later

@@ -16,6 +16,10 @@ type GSSAPIMechanism interface {
 	NewContext(ctx context.Context, target GSSAPITarget) (GSSAPIContext, error)
 }
 
+// ErrServerPrincipal: the server's Kerberos principal is not the one the
+// client was configured to trust, or the KDC does not know it.
+var ErrServerPrincipal = errors.New("server Kerberos principal mismatch")
+
 // GSSAPITarget names the server: Hadoop advertises Service (the first
 // component of its principal, e.g. "rm", "nn") and Host; Realm comes from
 // the configured server principal when there is one.
@@ -54,13 +58,6 @@ type WrapSizeLimiter interface {
 // for AES confidentiality a 16-byte confounder, the encrypted header copy
 // and a 12-byte checksum) when the context cannot say.
 const gssWrapOverhead = 64
-
-// Security-layer bits of the RFC 4752 final handshake.
-const (
-	gssLayerNone      = 1
-	gssLayerIntegrity = 2
-	gssLayerPrivacy   = 4
-)
 
 // GSSAPI is the client side of SASL GSSAPI (RFC 4752 §3.1):
 //
@@ -132,36 +129,21 @@ func (g *GSSAPI) finalHandshake(in []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(offer) != 4 {
-		return nil, fmt.Errorf("server offer is %d bytes, want 4", len(offer))
-	}
-	var offered []QOP
-	for _, o := range []struct {
-		bit byte
-		qop QOP
-	}{{gssLayerNone, QOPAuth}, {gssLayerIntegrity, QOPIntegrity}, {gssLayerPrivacy, QOPPrivacy}} {
-		if offer[0]&o.bit != 0 {
-			offered = append(offered, o.qop)
-		}
+	offered, serverMax, err := parseLayerOffer(offer)
+	if err != nil {
+		return nil, err
 	}
 	qop, ok := pickQOP(g.qops, offered)
 	if !ok {
 		return nil, fmt.Errorf("no common protection: server offers %v, client accepts %v", offered, g.qops)
 	}
 	g.qop = qop
-	serverMax := int(offer[1])<<16 | int(offer[2])<<8 | int(offer[3])
-	reply := []byte{gssLayerNone, 0, 0, 0}
 	if qop != QOPAuth {
-		// Our receive limit is only advisory to Hadoop (it wraps whole
-		// responses); RFC 4752 wants 0 here when no layer is chosen.
-		reply = []byte{gssLayerIntegrity, ourMaxbuf >> 16 & 0xff, ourMaxbuf >> 8 & 0xff, ourMaxbuf & 0xff}
-		if qop == QOPPrivacy {
-			reply[0] = gssLayerPrivacy
-		}
 		g.layer = &gssLayer{gc: g.gc, privacy: qop == QOPPrivacy, maxInput: gssMaxInput(g.gc, serverMax, qop == QOPPrivacy)}
 	}
-	// The reply is integrity-protected only, whatever layer follows.
-	return g.gc.Wrap(reply, false)
+	// The reply is integrity-protected only, whatever layer follows. Our
+	// receive limit is advisory to Hadoop, which wraps whole responses.
+	return g.gc.Wrap(encodeLayerChoice(qop, ourMaxbuf), false)
 }
 
 func gssMaxInput(gc GSSAPIContext, serverMax int, conf bool) int {
