@@ -1,12 +1,15 @@
 package appspec
 
 import (
+	"encoding/hex"
 	"errors"
 	"os"
+	"strings"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/orca-yarn/orca-yarn/hadoop/security"
 	"github.com/orca-yarn/orca-yarn/yarn"
 	"github.com/orca-yarn/orca-yarn/yarnpb/yarnpb"
 	"google.golang.org/protobuf/proto"
@@ -72,5 +75,17 @@ func TestSpecValidateRefusesWhatTheAMCannotRun(t *testing.T) {
 		if err := s.Validate(); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", name, err)
 		}
+	}
+}
+
+func TestRayTokenIsDerivedAndStable(t *testing.T) {
+	a := security.Secret("0123456789abcdef0123456789abcdef")
+	b := security.Secret("0123456789abcdef0123456789abcdeX")
+	ta, tb := RayToken(a), RayToken(b)
+	if len(ta) != 64 || ta != RayToken(a) || ta == tb {
+		t.Fatalf("tokens %q %q: want 64 hex digits, stable per secret, different across secrets", ta, tb)
+	}
+	if strings.Contains(ta, hex.EncodeToString(a.Reveal())) {
+		t.Fatal("the token contains the secret")
 	}
 }

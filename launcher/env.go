@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -75,23 +74,30 @@ func discardLogger() *logrus.Entry {
 	return logrus.NewEntry(l)
 }
 
-// writePlan stores plan where the command finds it (EnvPlanFile): in dir, one file per
-// generation, written whole before the command starts.
+// writePlan stores plan where the command finds it (EnvPlanFile): a new file in dir (the
+// temporary directory when dir is empty), written whole before the command starts; the caller
+// removes it when the generation is over.
 func writePlan(dir string, plan barrier.Plan) (string, error) {
 	b, err := json.Marshal(plan)
 	if err != nil {
 		return "", fmt.Errorf("launcher: plan: %w", err)
 	}
-	if dir == "" {
-		if dir, err = os.Getwd(); err != nil {
-			return "", fmt.Errorf("launcher: plan: %w", err)
-		}
-	}
-	path := filepath.Join(dir, ".orca-yarn-plan-"+strconv.Itoa(plan.Generation)+".json")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	f, err := os.CreateTemp(dir, ".orca-yarn-plan-"+strconv.Itoa(plan.Generation)+"-*.json")
+	if err != nil {
 		return "", fmt.Errorf("launcher: plan: %w", err)
 	}
-	return path, nil
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("launcher: plan: %w", err)
+	}
+	return f.Name(), nil
 }
 
 // ReadPlan reads the plan a launcher wrote for its command (the role programs use it).

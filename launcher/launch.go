@@ -199,6 +199,7 @@ func (l *launch) runGeneration(ctx context.Context, plan barrier.Plan) (res Resu
 	if err != nil {
 		return res, false, err
 	}
+	defer os.Remove(planFile)
 	p, err := l.reaper.Start(ctx, Spec{Command: l.o.Command, Dir: l.o.Dir, Env: commandEnv(l.o.BaseEnv, l.o, plan, planFile)})
 	if err != nil {
 		return res, false, err

@@ -22,6 +22,11 @@ type Result struct {
 	TrackingURL string `json:"tracking_url"`
 	Diagnostics string `json:"diagnostics"`
 	RayAddress  string `json:"ray_address,omitempty"`
+	// Set by a detached Ray application once it is ready (the Python API reads them).
+	RayClientAddress string `json:"ray_client_address,omitempty"`
+	RayTokenFile     string `json:"ray_token_file,omitempty"`
+	EnvPath          string `json:"env_path,omitempty"`
+	EnvPython        string `json:"env_python,omitempty"`
 }
 
 // ResultOf turns a report into a Result. For an application that has not ended ExitCode is -1.

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/orca-yarn/orca-yarn/appspec"
 	"github.com/orca-yarn/orca-yarn/submitter"
 	"github.com/urfave/cli/v2"
 )
@@ -151,6 +152,9 @@ func runSubmit(ctx context.Context, c *cli.Context, o submitter.Options, interru
 		return err
 	}
 	log.WithField("app", id).Info("submitted")
+	if o.Detach && plan.Mode == appspec.ModeRay {
+		return rayDetached(ctx, c, cl, sub, o.Output)
+	}
 	if o.Detach {
 		return report(ctx, c, cl, id, o.Output, false)
 	}

@@ -1,0 +1,80 @@
+package submitter
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/orca-yarn/orca-yarn/amapi"
+	"github.com/orca-yarn/orca-yarn/appspec"
+	"github.com/orca-yarn/orca-yarn/hadoop/security"
+	"github.com/orca-yarn/orca-yarn/yarn"
+)
+
+// RayReady is a Ray application whose every node is alive, as its head reported.
+type RayReady struct {
+	Info   amapi.ReadyInfo
+	Report *yarn.ApplicationReport
+}
+
+// WaitRayReady polls the application's AM until its Ray head reports every node alive. It fails
+// when the application ends first, with the application's own outcome as the error.
+func (c *Cluster) WaitRayReady(ctx context.Context, id yarn.ApplicationID, secret security.Secret, o FollowOptions) (*RayReady, error) {
+	for {
+		report, err := c.waitForAM(ctx, id, o)
+		if err != nil {
+			return nil, err
+		}
+		if report.State.Terminal() {
+			res := ResultOf(report)
+			if err := res.ExitClass(); err != nil {
+				return nil, err
+			}
+			return nil, classify(ErrAppFailed, fmt.Errorf("%s ended (%s) before Ray was ready: %s", id, report.State, res.Diagnostics))
+		}
+		st, err := amClient(report, secret).Status(ctx)
+		if err == nil && st.Ray != nil {
+			return &RayReady{Info: *st.Ray, Report: report}, nil
+		}
+		if o.Progress != nil && err == nil {
+			o.Progress(fmt.Sprintf("%s: Ray starting (%s, generation %d)", id, st.State, st.Generation))
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(o.poll() / 2):
+		}
+	}
+}
+
+// WriteRayToken keeps the application's Ray auth token in a file only the user can read, for
+// drivers on this machine (ray.init with the token from the file): it is never printed.
+func WriteRayToken(id yarn.ApplicationID, secret security.Secret) (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("a place for the Ray token: %w", err)
+	}
+	dir := filepath.Join(base, "orca-yarn", "apps", id.String())
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("a place for the Ray token: %w", err)
+	}
+	p := filepath.Join(dir, "ray-token")
+	tmp, err := os.CreateTemp(dir, ".ray-token-*")
+	if err != nil {
+		return "", fmt.Errorf("write the Ray token: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(appspec.RayToken(secret)); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("write the Ray token: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("write the Ray token: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		return "", fmt.Errorf("write the Ray token: %w", err)
+	}
+	return p, nil
+}
