@@ -56,20 +56,15 @@ func classifyEnvErr(err error) error {
 	return classify(ErrCluster, err)
 }
 
-// addEnv puts the env archive into every container (an ARCHIVE, unpacked under EnvAlias) and its
-// bin directory first on PATH.
+// addEnv puts the env archive into every container (an ARCHIVE, unpacked under EnvAlias). The
+// launcher puts its bin directory first on PATH: a PATH in the launch context would also be the
+// NodeManager's own session script's, which runs setsid from it.
 func addEnv(spec *appspec.Spec, env *PackedEnv, r *yarnpb.LocalResourceProto) error {
 	if err := spec.SetResource(EnvAlias, r); err != nil {
 		return err
 	}
 	pe := env.Spec
 	spec.PyEnv = &pe
-	if spec.Env == nil {
-		spec.Env = map[string]string{}
-	}
-	// The NodeManager writes values into its launch script inside double quotes, so $PATH is the
-	// container's own PATH.
-	spec.Env["PATH"] = pe.Link + "/bin:$PATH"
 	return nil
 }
 

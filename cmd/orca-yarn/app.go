@@ -50,6 +50,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			amCommand(),
 			launchCommand(),
 			launchGuardCommand(),
+			rayNodeCommand(),
 		},
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to exit codes

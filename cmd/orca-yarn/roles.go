@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -14,11 +13,9 @@ import (
 	"github.com/orca-yarn/orca-yarn/amapi"
 	"github.com/orca-yarn/orca-yarn/appmaster"
 	"github.com/orca-yarn/orca-yarn/appspec"
-	"github.com/orca-yarn/orca-yarn/hadoop/security"
+	"github.com/orca-yarn/orca-yarn/condapack"
 	"github.com/orca-yarn/orca-yarn/launcher"
 	"github.com/orca-yarn/orca-yarn/logline"
-	"github.com/orca-yarn/orca-yarn/submitter"
-	"github.com/orca-yarn/orca-yarn/yarn"
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 )
@@ -68,32 +65,29 @@ func launchCommand() *cli.Command {
 // runLaunch wires the launcher to the AM's API with the secret from the container credentials.
 func runLaunch(ctx context.Context, c *cli.Context) (int, error) {
 	log := logger(c)
-	wd, err := os.Getwd()
+	ic, err := loadContainer(log)
 	if err != nil {
 		return launcher.ExitLauncherFailed, err
 	}
-	spec, err := appspec.Load(filepath.Join(wd, appspec.FileName))
-	if err != nil {
-		return launcher.ExitLauncherFailed, err
+	spec, api, rank, role, container := ic.spec, ic.api, ic.rank, ic.role, ic.container
+	if spec.PyEnv != nil {
+		// condapack's contract: the env's fixed destination leads to its localized copy before
+		// anything from the env runs.
+		if _, err := condapack.LinkDest(filepath.Join(ic.wd, spec.PyEnv.Alias)); err != nil {
+			return launcher.ExitLauncherFailed, err
+		}
 	}
-	creds, err := security.ReadFile(os.Getenv("HADOOP_TOKEN_FILE_LOCATION"))
-	if err != nil {
-		return launcher.ExitLauncherFailed, err
+	env, attrs := os.Environ(), map[string]string(nil)
+	if spec.PyEnv != nil {
+		env = withPathFirst(env, spec.PyEnv.Link+"/bin")
 	}
-	secret, ok := creds.Secret(appspec.SecretAlias)
-	if !ok {
-		return launcher.ExitLauncherFailed, fmt.Errorf("the application secret is missing from the container credentials")
-	}
-	rank, err := strconv.Atoi(os.Getenv(appspec.EnvRank))
-	if err != nil {
-		return launcher.ExitLauncherFailed, fmt.Errorf("%s: %w", appspec.EnvRank, err)
-	}
-	role, container := os.Getenv(appspec.EnvRole), os.Getenv("CONTAINER_ID")
-	// amapi's default HTTP client ignores HTTP_PROXY: the AM is inside the cluster network.
-	api := amapi.NewClient("http://"+os.Getenv(appspec.EnvAMAddress), secret, nil)
-	api.Log = log
-	if id, err := yarn.ParseApplicationID(spec.AppID); err == nil {
-		api.Locate = locateAM(id, log)
+	if spec.Mode == appspec.ModeRay {
+		prep, err := prepareRayNode(ctx, ic)
+		if err != nil {
+			return launcher.ExitLauncherFailed, err
+		}
+		defer prep.cleanup(log)
+		env, attrs = append(env, prep.env...), prep.attrs
 	}
 	shipper, err := api.NewLineShipper(ctx, amapi.ShipperOptions{
 		Source: logline.Source{Role: role, Rank: rank, Container: container}, Log: log,
@@ -103,7 +97,7 @@ func runLaunch(ctx context.Context, c *cli.Context) (int, error) {
 	}
 	res, runErr := launcher.Run(ctx, launcher.Options{
 		Command: spec.Command, Role: role, Rank: rank, AppID: spec.AppID, ContainerID: container,
-		Host: os.Getenv("NM_HOST"), Dir: wd, BaseEnv: os.Environ(), LogDir: firstDir(os.Getenv("LOG_DIRS")),
+		Host: os.Getenv("NM_HOST"), Attrs: attrs, Dir: ic.wd, BaseEnv: env, LogDir: firstDir(os.Getenv("LOG_DIRS")),
 		Coordinator: api, Sink: shipSink{ctx: ctx, s: shipper}, Logger: log, Guard: guardArgv(log),
 	})
 	// Flush what the command printed even when we are being stopped: the NM's SIGKILL comes soon,
@@ -114,6 +108,20 @@ func runLaunch(ctx context.Context, c *cli.Context) (int, error) {
 		log.WithError(err).Warn("some output lines may not have reached the application master")
 	}
 	return res.ExitCode, runErr
+}
+
+// withPathFirst puts dir at the front of PATH in env.
+func withPathFirst(env []string, dir string) []string {
+	out := make([]string, 0, len(env)+1)
+	path := "/usr/local/bin:/usr/bin:/bin"
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "PATH="+dir+":"+path)
 }
 
 // guardArgv starts this same binary as the launch's guard (see launcher.Guard); without a path
@@ -139,25 +147,6 @@ func launchGuardCommand() *cli.Command {
 			signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 			return launcher.RunGuard(c.Context, os.Stdin, c.String("launch-id"), time.Second, logger(c))
 		},
-	}
-}
-
-// locateAM finds the application master after it restarted (a new attempt listens elsewhere) by
-// asking the RM, with the NodeManager's Hadoop configuration and as the application's user.
-func locateAM(id yarn.ApplicationID, log *logrus.Entry) func(context.Context) (string, error) {
-	getenv := func(k string) string {
-		if v := os.Getenv(k); v != "" || k != "HADOOP_USER_NAME" {
-			return v
-		}
-		return os.Getenv("USER") // the NodeManager sets it to the application's user
-	}
-	return func(ctx context.Context) (string, error) {
-		cl, err := submitter.Connect(getenv, log)
-		if err != nil {
-			return "", err
-		}
-		defer cl.Close()
-		return cl.AMBaseURL(ctx, id)
 	}
 }
 

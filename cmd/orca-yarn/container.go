@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/orca-yarn/orca-yarn/amapi"
+	"github.com/orca-yarn/orca-yarn/appspec"
+	"github.com/orca-yarn/orca-yarn/hadoop/security"
+	"github.com/orca-yarn/orca-yarn/submitter"
+	"github.com/orca-yarn/orca-yarn/yarn"
+)
+
+// inContainer is what every role inside a worker container starts from: the spec, who this
+// container is, and an authenticated client of the AM.
+type inContainer struct {
+	wd        string
+	spec      *appspec.Spec
+	secret    security.Secret
+	rank      int
+	role      string
+	container string
+	api       *amapi.Client
+}
+
+// loadContainer reads the container's spec, the application secret from its credentials and its
+// rank, and connects (lazily) to the AM, following it to a new attempt through the RM.
+func loadContainer(log *logrus.Entry) (*inContainer, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	spec, err := appspec.Load(filepath.Join(wd, appspec.FileName))
+	if err != nil {
+		return nil, err
+	}
+	creds, err := security.ReadFile(os.Getenv("HADOOP_TOKEN_FILE_LOCATION"))
+	if err != nil {
+		return nil, err
+	}
+	secret, ok := creds.Secret(appspec.SecretAlias)
+	if !ok {
+		return nil, fmt.Errorf("the application secret is missing from the container credentials")
+	}
+	rank, err := strconv.Atoi(os.Getenv(appspec.EnvRank))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", appspec.EnvRank, err)
+	}
+	// amapi's default HTTP client ignores HTTP_PROXY: the AM is inside the cluster network.
+	api := amapi.NewClient("http://"+os.Getenv(appspec.EnvAMAddress), secret, nil)
+	api.Log = log
+	if id, err := yarn.ParseApplicationID(spec.AppID); err == nil {
+		api.Locate = locateAM(id, log)
+	}
+	return &inContainer{
+		wd: wd, spec: spec, secret: secret, rank: rank, role: os.Getenv(appspec.EnvRole),
+		container: os.Getenv("CONTAINER_ID"), api: api,
+	}, nil
+}
+
+// locateAM finds the application master after it restarted (a new attempt listens elsewhere) by
+// asking the RM, with the NodeManager's Hadoop configuration and as the application's user.
+func locateAM(id yarn.ApplicationID, log *logrus.Entry) func(context.Context) (string, error) {
+	getenv := func(k string) string {
+		if v := os.Getenv(k); v != "" || k != "HADOOP_USER_NAME" {
+			return v
+		}
+		return os.Getenv("USER") // the NodeManager sets it to the application's user
+	}
+	return func(ctx context.Context) (string, error) {
+		cl, err := submitter.Connect(getenv, log)
+		if err != nil {
+			return "", err
+		}
+		defer cl.Close()
+		return cl.AMBaseURL(ctx, id)
+	}
+}

@@ -1,0 +1,83 @@
+package rayrole
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+
+	"github.com/orca-yarn/orca-yarn/launcher/raynode"
+)
+
+// waitReady asks the head's GCS until every member's node is alive, then reports it. The node
+// dying first ends the wait at once.
+func (o *Options) waitReady(ctx context.Context, gcs string, nodeDone <-chan error) error {
+	token, err := raynode.ReadTokenFile(o.TokenFile)
+	if err != nil {
+		return err
+	}
+	client, err := raynode.NewGCSClient(gcs, token)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	names := make([]string, 0, len(o.Plan.Members))
+	for _, m := range o.Plan.Members {
+		names = append(names, m.ContainerID)
+	}
+	timeout := o.ReadyTimeout
+	if timeout == 0 {
+		timeout = DefaultReadyTimeout
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ready := make(chan error, 1)
+	go func() {
+		_, err := client.WaitReady(rctx, names)
+		ready <- err
+	}()
+	select {
+	case err := <-nodeDone:
+		_, nerr := nodeExit(err)
+		return fmt.Errorf("the head's Ray node ended before the cluster was ready: %w", nerr)
+	case err := <-ready:
+		if err != nil {
+			return fmt.Errorf("rayrole: %d Ray nodes did not all come up: %w", len(names), err)
+		}
+	}
+	info := Ready{GCSAddress: gcs, Nodes: len(names), Generation: o.Plan.Generation}
+	if addr, err := raynode.HeadClientAddress(o.Plan); err == nil {
+		info.ClientAddress = addr
+	}
+	if o.Dashboard {
+		info.DashboardURL = "http://" + net.JoinHostPort(o.NodeIP, strconv.Itoa(o.Ports.Dashboard))
+	}
+	o.Log.WithField("nodes", info.Nodes).Info("every Ray node is alive")
+	if o.Ready != nil {
+		if err := o.Ready(ctx, info); err != nil {
+			return fmt.Errorf("rayrole: tell the application master that Ray is ready: %w", err)
+		}
+	}
+	return nil
+}
+
+// runDriver runs the user's program against the cluster and returns its exit code.
+func (o *Options) runDriver(ctx context.Context, gcs string) (int, error) {
+	d := exec.CommandContext(ctx, o.Python, append([]string{o.Script}, o.Args...)...)
+	d.Dir, d.Stdout, d.Stderr = o.Dir, o.Stdout, o.Stderr
+	d.Env = raynode.DriverEnv(o.Environ, gcs, o.TokenFile)
+	o.Log.WithField("script", o.Script).Info("driver started")
+	err := d.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &ee) && ee.ExitCode() >= 0:
+		return ee.ExitCode(), nil
+	case errors.As(err, &ee):
+		return 1, fmt.Errorf("rayrole: driver: %w", err)
+	}
+	return 1, fmt.Errorf("rayrole: start the driver %s %s: %w", o.Python, o.Script, err)
+}
