@@ -8,7 +8,7 @@ FUZZ_SMOKE ?= 3000x
 FUZZ_BUDGET ?= 30s
 TEST_LOG_DIR := .cache/test-logs
 
-.PHONY: help deps build test test-unit test-integration test-integration-qop fuzz fuzz-smoke cluster-up cluster-down cluster-status \
+.PHONY: help deps build test test-unit test-integration test-integration-qop test-secure fuzz fuzz-smoke cluster-up cluster-down cluster-status \
 	proto proto-check bench demo clean
 
 help: ## list the targets
@@ -26,6 +26,7 @@ test: deps ## everything: unit, fuzz smoke, generated-code check, then integrati
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory test-integration
 	$(MAKE) --no-print-directory test-integration-qop
+	$(MAKE) --no-print-directory test-secure
 
 test-unit: ## unit tests (no cluster needed; integration tests skip with a message)
 	scripts/gotest.sh unit -race -count=1 ./...
@@ -35,8 +36,9 @@ test-integration: build ## integration tests against the local real cluster (or 
 	@mkdir -p $(TEST_LOG_DIR)
 	@if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up | grep '^export HADOOP_CONF_DIR=' | tail -n 1 > $(TEST_LOG_DIR)/cluster.env; \
 	  else echo "export HADOOP_CONF_DIR=$$HADOOP_CONF_DIR" > $(TEST_LOG_DIR)/cluster.env; fi
-	source $(TEST_LOG_DIR)/cluster.env && ORCA_REQUIRE_CLUSTER=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn \
-	  scripts/gotest.sh integration -tags integration -count=1 -p 1 -timeout 30m ./...
+	pyenv=$$(scripts/install-python.sh | tail -n 1) && source $(TEST_LOG_DIR)/cluster.env && \
+	  ORCA_REQUIRE_CLUSTER=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn ORCA_TEST_PYENV=$$pyenv \
+	  scripts/gotest.sh integration -tags integration -count=1 -p 1 -timeout 40m ./...
 	ORCA_HADOOP_LIB_DIR=$$($(CLUSTER) jars) scripts/gotest.sh java-interop -tags javainterop -count=1 ./hadoop/ipc/...
 
 # The AM's token connections (RM scheduler, NMs) must work under every hadoop.rpc.protection: the
@@ -51,6 +53,14 @@ test-integration-qop: build ## the Go-AM tests again under SASL integrity and pr
 	done
 	$(CLUSTER) up >/dev/null
 
+# The Kerberized cluster (MIT KDC, privacy QOP) runs beside the plain one; every test that needs
+# it (RequireSecure) must run here, none may skip.
+test-secure: build ## Kerberos tests against the local secure cluster (SECURE=1 cluster.sh up)
+	@mkdir -p $(TEST_LOG_DIR)
+	SECURE=1 ORCA_RPC_PROTECTION=privacy $(CLUSTER) up | grep '^export ' > $(TEST_LOG_DIR)/cluster-secure.env
+	source $(TEST_LOG_DIR)/cluster-secure.env && ORCA_REQUIRE_SECURE=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn \
+	  scripts/gotest.sh integration-secure -tags integration -count=1 -p 1 -timeout 20m -run 'Secure|Kerberos|KDC|JavaGSS' ./hadoop/... ./integration/...
+
 fuzz-smoke: ## every fuzz target for $(FUZZ_SMOKE) inputs
 	scripts/fuzz.sh $(FUZZ_SMOKE)
 
@@ -60,8 +70,9 @@ fuzz: ## every fuzz target for $(FUZZ_BUDGET)
 cluster-up: deps ## start (or reuse) the local Hadoop cluster; last line: export HADOOP_CONF_DIR=...
 	@$(CLUSTER) up
 
-cluster-down: ## stop the local Hadoop cluster
+cluster-down: ## stop the local Hadoop clusters (plain and secure)
 	@$(CLUSTER) down
+	@SECURE=1 $(CLUSTER) down
 
 cluster-status: ## daemons, HDFS and YARN health of the local cluster
 	@$(CLUSTER) status
@@ -75,11 +86,11 @@ proto-check: ## fail if the committed generated code is stale
 bench: build ## benchmarks; results are written to docs/benchmarks.md
 	bench/run.sh
 
-demo: deps build ## the main job: a cluster if HADOOP_CONF_DIR is unset, then a 3-container gang, streamed
+demo: deps build ## the main job: a cluster if HADOOP_CONF_DIR is unset, then an example Ray program on 3 containers, streamed
 	@mkdir -p .cache; if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up | grep '^export HADOOP_CONF_DIR=' | tail -n 1 > .cache/demo.env; \
 	  else echo "export HADOOP_CONF_DIR=$$HADOOP_CONF_DIR" > .cache/demo.env; fi
-	source .cache/demo.env && bin/orca-yarn submit --num-nodes 3 --memory 256m --tag orca-demo \
-	  --command 'echo "rank $$ORCA_YARN_RANK of $$ORCA_YARN_WORLD_SIZE on $$NM_HOST, head $$ORCA_YARN_HEAD_HOST"'
+	pyenv=$$(scripts/install-python.sh | tail -n 1) && source .cache/demo.env && \
+	  bin/orca-yarn submit --num-nodes 3 --cores 2 --memory 3g --env "$${ORCA_DEMO_ENV:-$$pyenv}" --tag orca-demo examples/ray_on_yarn.py
 
 clean: ## remove build outputs (not the download cache)
 	rm -rf bin $(TEST_LOG_DIR)

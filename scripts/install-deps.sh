@@ -12,6 +12,13 @@ have java || need_apt+=(openjdk-17-jdk-headless)
 have unzip || need_apt+=(unzip)
 have protoc || need_apt+=(protobuf-compiler)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+have gcc || need_apt+=(gcc)               # condapack's fixture compiles a prefix probe
+have patchelf || need_apt+=(patchelf)     # condapack's fixture gives its ELF files $ORIGIN RPATHs
+# The secure test cluster's MIT KDC (integration/cluster/kdc.sh); its binaries live in /usr/sbin.
+PATH=$PATH:/usr/sbin
+have krb5kdc || need_apt+=(krb5-kdc)
+have kadmin.local || need_apt+=(krb5-admin-server)
+have kinit || need_apt+=(krb5-user)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

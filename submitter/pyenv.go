@@ -68,9 +68,9 @@ func addEnv(spec *appspec.Spec, env *PackedEnv, r *yarnpb.LocalResourceProto) er
 	return nil
 }
 
-// localPython is the interpreter a client-mode driver runs with: the packed env's, on this
+// LocalPython is the interpreter a client-mode driver runs with: the packed env's, on this
 // machine, or python3.
-func (e *PackedEnv) localPython() string {
+func (e *PackedEnv) LocalPython() string {
 	if e == nil || e.Local == nil {
 		return "python3"
 	}

@@ -78,3 +78,16 @@ func WriteRayToken(id yarn.ApplicationID, secret security.Secret) (string, error
 	}
 	return p, nil
 }
+
+// EndApplication asks the running AM to end the application with outcome (a driver on the
+// client reports how it ended).
+func EndApplication(ctx context.Context, c *Cluster, id yarn.ApplicationID, secret security.Secret, why string, outcome amapi.Outcome) error {
+	r, err := c.RM.Report(ctx, id)
+	if err != nil {
+		return rmErr("end "+id.String(), err)
+	}
+	if r.State.Terminal() || r.Host == "" || r.RPCPort <= 0 {
+		return nil
+	}
+	return amClient(r, secret).End(ctx, why, outcome)
+}

@@ -20,21 +20,28 @@ func follow(ctx context.Context, c *cli.Context, cl *submitter.Cluster, id yarn.
 		Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Lease: lease, Progress: progressPrinter(c),
 	})
 	if err != nil {
-		if sig := interrupted(); sig != nil {
-			killCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			if kerr := cl.RM.Kill(killCtx, id, fmt.Sprintf("the submitting client got %s", sig)); kerr != nil {
-				return fmt.Errorf("%w: %s received but killing %s failed: %w", submitter.ErrCluster, sig, id, kerr)
-			}
-			_ = cl.CleanupStaging(killCtx, id)
-			return interruptedError(sig, fmt.Errorf("killed %s", id))
-		}
-		return err
+		return killIfInterrupted(ctx, cl, id, interrupted, err)
 	}
 	if err := cl.CleanupStaging(ctx, id); err != nil {
 		logger(c).WithError(err).Warn("staging directory not removed")
 	}
 	return printResult(c, res, output)
+}
+
+// killIfInterrupted: when a signal ended our wait, the application is killed (Airflow's
+// SIGTERM must not leave it running) and the error says so; otherwise err is returned.
+func killIfInterrupted(ctx context.Context, cl *submitter.Cluster, id yarn.ApplicationID, interrupted func() os.Signal, err error) error {
+	sig := interrupted()
+	if sig == nil {
+		return err
+	}
+	killCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if kerr := cl.RM.Kill(killCtx, id, fmt.Sprintf("the submitting client got %s", sig)); kerr != nil {
+		return fmt.Errorf("%w: %s received but killing %s failed: %w", submitter.ErrCluster, sig, id, kerr)
+	}
+	_ = cl.CleanupStaging(killCtx, id)
+	return interruptedError(sig, fmt.Errorf("killed %s", id))
 }
 
 func printResult(c *cli.Context, res submitter.Result, output string) error {

@@ -2,10 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 
+	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
+	"github.com/orca-yarn/orca-yarn/amapi"
+	"github.com/orca-yarn/orca-yarn/launcher/raynode"
 	"github.com/orca-yarn/orca-yarn/submitter"
 	"github.com/orca-yarn/orca-yarn/submitter/envcache"
 )
@@ -13,10 +19,11 @@ import (
 // rayDetached returns once a detached Ray application is ready: its addresses, the file with its
 // Ray token, and the env archive it runs on, so a driver elsewhere (the Python API) can connect
 // and start Spark executors on the same env.
-func rayDetached(ctx context.Context, c *cli.Context, cl *submitter.Cluster, sub *submitter.Submission, output string) error {
+func rayDetached(ctx context.Context, c *cli.Context, cl *submitter.Cluster, sub *submitter.Submission, output string,
+	interrupted func() os.Signal) error {
 	ready, err := cl.WaitRayReady(ctx, sub.ID, sub.Secret, submitter.FollowOptions{Progress: progressPrinter(c)})
 	if err != nil {
-		return err
+		return killIfInterrupted(ctx, cl, sub.ID, interrupted, err)
 	}
 	tokenFile, err := submitter.WriteRayToken(sub.ID, sub.Secret)
 	if err != nil {
@@ -36,4 +43,68 @@ func rayDetached(ctx context.Context, c *cli.Context, cl *submitter.Cluster, sub
 	fmt.Fprintf(c.App.Writer, "%s: Ray ready with %d nodes\n  RAY_ADDRESS=%s\n  Ray client: %s\n  token file: %s\n  stop it with: orca-yarn kill %s\n",
 		sub.ID, ready.Info.Nodes, ready.Info.GCSAddress, ready.Info.ClientAddress, tokenFile, sub.ID)
 	return nil
+}
+
+// rayClientDriver runs SCRIPT on this machine against the application's Ray cluster (client
+// deploy mode): the cluster's output streams meanwhile, the driver's exit ends the application
+// (succeeded or failed) and is the exit code.
+func rayClientDriver(ctx context.Context, c *cli.Context, cl *submitter.Cluster, sub *submitter.Submission,
+	plan submitter.Plan, output string, interrupted func() os.Signal) error {
+	followed := make(chan error, 1)
+	go func() { followed <- follow(ctx, c, cl, sub.ID, sub.Secret, output, true, interrupted) }()
+	code, derr := runLocalDriver(ctx, c, cl, sub, plan)
+	if ctx.Err() == nil {
+		outcome, why := amapi.OutcomeSucceeded, "the driver on the client exited 0"
+		if code != 0 || derr != nil {
+			outcome, why = amapi.OutcomeFailed, fmt.Sprintf("the driver on the client exited %d", code)
+			if derr != nil {
+				why = "the driver on the client failed: " + derr.Error()
+			}
+		}
+		if err := submitter.EndApplication(ctx, cl, sub.ID, sub.Secret, why, outcome); err != nil {
+			logger(c).WithError(err).Warn("could not end the application; killing it")
+			_ = cl.RM.Kill(context.WithoutCancel(ctx), sub.ID, why)
+		}
+	}
+	return <-followed
+}
+
+// runLocalDriver waits for the cluster, checks the token against its GCS (Ray Client itself
+// would only time out after 30 s on a bad one), then runs the driver through Ray Client.
+func runLocalDriver(ctx context.Context, c *cli.Context, cl *submitter.Cluster, sub *submitter.Submission, plan submitter.Plan) (int, error) {
+	ready, err := cl.WaitRayReady(ctx, sub.ID, sub.Secret, submitter.FollowOptions{})
+	if err != nil {
+		return 1, err
+	}
+	tokenFile, err := submitter.WriteRayToken(sub.ID, sub.Secret)
+	if err != nil {
+		return 1, err
+	}
+	token, err := raynode.ReadTokenFile(tokenFile)
+	if err != nil {
+		return 1, err
+	}
+	gcs, err := raynode.NewGCSClient(ready.Info.GCSAddress, token)
+	if err != nil {
+		return 1, err
+	}
+	_, err = gcs.Nodes(ctx)
+	gcs.Close()
+	if err != nil {
+		return 1, fmt.Errorf("the Ray cluster at %s: %w", ready.Info.GCSAddress, err)
+	}
+	python := sub.Env.LocalPython()
+	d := exec.CommandContext(ctx, python, append([]string{plan.Script}, plan.Args...)...)
+	d.Stdout, d.Stderr = c.App.Writer, c.App.ErrWriter
+	d.Env = raynode.DriverEnv(os.Environ(), ready.Info.ClientAddress, tokenFile)
+	logger(c).WithFields(logrus.Fields{"python": python, "ray": ready.Info.ClientAddress}).Info("driver started on the client")
+	err = d.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &ee):
+		return max(ee.ExitCode(), 1), nil
+	}
+	return 1, fmt.Errorf("start %s %s: %w", python, plan.Script, err)
 }

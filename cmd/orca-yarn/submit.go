@@ -153,7 +153,10 @@ func runSubmit(ctx context.Context, c *cli.Context, o submitter.Options, interru
 	}
 	log.WithField("app", id).Info("submitted")
 	if o.Detach && plan.Mode == appspec.ModeRay {
-		return rayDetached(ctx, c, cl, sub, o.Output)
+		return rayDetached(ctx, c, cl, sub, o.Output, interrupted)
+	}
+	if plan.Mode == appspec.ModeRay && plan.DeployMode == appspec.DeployClient {
+		return rayClientDriver(ctx, c, cl, sub, plan, o.Output, interrupted)
 	}
 	if o.Detach {
 		return report(ctx, c, cl, id, o.Output, false)

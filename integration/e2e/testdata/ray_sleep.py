@@ -1,0 +1,7 @@
+import time
+
+import ray
+
+ray.init()
+print("DRIVER-UP", flush=True)
+time.sleep(600)
