@@ -19,28 +19,28 @@ const ApplicationType = "ORCA"
 
 // Plan is a submit request resolved into what will be asked of YARN. `--dry-run` prints it.
 type Plan struct {
-	Name        string        `json:"name"`
-	User        string        `json:"user"`
-	Queue       string        `json:"queue"`
-	Tags        []string      `json:"tags,omitempty"`
-	Priority    int32         `json:"priority"`
-	Mode        string        `json:"mode"` // appspec.ModeCommand or appspec.ModeRay
-	Command     string        `json:"command,omitempty"`
-	Script      string        `json:"script,omitempty"`
-	Args        []string      `json:"args,omitempty"`
-	DeployMode  string        `json:"deploy_mode,omitempty"`
-	Env         string        `json:"env"` // none, auto or a path
-	PublicEnv   bool          `json:"public_env,omitempty"`
+	Name       string   `json:"name"`
+	User       string   `json:"user"`
+	Queue      string   `json:"queue"`
+	Tags       []string `json:"tags,omitempty"`
+	Priority   int32    `json:"priority"`
+	Mode       string   `json:"mode"` // appspec.ModeCommand or appspec.ModeRay
+	Command    string   `json:"command,omitempty"`
+	Script     string   `json:"script,omitempty"`
+	Args       []string `json:"args,omitempty"`
+	DeployMode string   `json:"deploy_mode,omitempty"`
+	Env        string   `json:"env"` // none, auto or a path
+	PublicEnv  bool     `json:"public_env,omitempty"`
 	// ObjectStoreMiB: 0 leaves the size to the launcher's share of the container.
-	ObjectStoreMiB int64 `json:"object_store_mib,omitempty"`
-	Dashboard      bool  `json:"dashboard,omitempty"`
-	NumNodes    int           `json:"num_nodes"`
-	MinNodes    int           `json:"min_nodes,omitempty"`
-	Container   yarn.Resource `json:"container"`
-	AM          yarn.Resource `json:"am"`
-	NodeLabel   string        `json:"node_label,omitempty"`
-	MaxAttempts int           `json:"max_attempts"`
-	MaxRestarts int           `json:"max_restarts"`
+	ObjectStoreMiB int64         `json:"object_store_mib,omitempty"`
+	Dashboard      bool          `json:"dashboard,omitempty"`
+	NumNodes       int           `json:"num_nodes"`
+	MinNodes       int           `json:"min_nodes,omitempty"`
+	Container      yarn.Resource `json:"container"`
+	AM             yarn.Resource `json:"am"`
+	NodeLabel      string        `json:"node_label,omitempty"`
+	MaxAttempts    int           `json:"max_attempts"`
+	MaxRestarts    int           `json:"max_restarts"`
 	// AllocTimeout bounds how long the gang may take to be allocated.
 	AllocTimeout time.Duration `json:"allocation_timeout"`
 	Detach       bool          `json:"detach"`
