@@ -13,13 +13,26 @@
 # ORCA_RPC_PROTECTION=authentication|integrity|privacy (hadoop.rpc.protection), ORCA_NM_MEMORY_MB,
 # ORCA_NM_VCORES, ORCA_NM_GPUS (declared per NodeManager); a change of these restarts the daemons. Token-authenticated connections (AM to RM, AM to NM) use SASL with that protection even
 # on this insecure cluster, which is how the tests prove DIGEST-MD5 integrity and privacy for real.
+#
+# SECURE=1 (or ORCA_SECURE=1) selects the Kerberized cluster instead: home /tmp/orca-yarn-cluster-secure,
+# hosts master/nm1/nm2.secure.orca.test on 127.0.1.20-22, an MIT KDC (kdc.sh), SASL data transfer
+# and HTTPS-only HDFS web servers. Its settings are listed in secure.sh; its output ends with the
+# export lines of HADOOP_CONF_DIR, KRB5_CONFIG and the test users' keytabs and principals. `down`
+# also stops its KDC. Both clusters can run at once.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# daemon.sh re-reads lib.sh: it must pick the same cluster.
+export ORCA_SECURE=$SECURE_CLUSTER
 
 START_TIMEOUT=${ORCA_CLUSTER_START_TIMEOUT:-240}
 RM_WEB=http://$MASTER_HOST:8088
 NN_WEB=http://$MASTER_HOST:9870
+NN_WEB_PORT=9870 DN_WEB_PORT=9864
+if [ "$SECURE_CLUSTER" = 1 ]; then
+  NN_WEB=https://$MASTER_HOST:9871
+  NN_WEB_PORT=9871 DN_WEB_PORT=9865
+fi
 
 log() { echo "cluster: $*" >&2; }
 
@@ -46,12 +59,12 @@ ensure_hosts() {
   log "added ${#missing[@]} host name(s) to /etc/hosts"
 }
 
-nodes_running() { curl -fsS --max-time 5 "$RM_WEB/ws/v1/cluster/nodes?states=RUNNING" 2>/dev/null | jq -r '.nodes.node // [] | length' 2>/dev/null || echo 0; }
+nodes_running() { web_curl --max-time 5 "$RM_WEB/ws/v1/cluster/nodes?states=RUNNING" 2>/dev/null | jq -r '.nodes.node // [] | length' 2>/dev/null || echo 0; }
 
 # hdfs_ready: out of safe mode with at least one live DataNode.
 hdfs_ready() {
   local info
-  info=$(curl -fsS --max-time 5 "$NN_WEB/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo" 2>/dev/null) || return 1
+  info=$(web_curl --max-time 5 "$NN_WEB/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo" 2>/dev/null) || return 1
   [ "$(jq -r '.beans[0].Safemode' <<<"$info")" = "" ] || return 1
   [ "$(jq -r '.beans[0].LiveNodes | fromjson | length' <<<"$info")" -ge 1 ]
 }
@@ -67,9 +80,17 @@ all_alive() {
   for r in $(daemon_roles); do pid_alive "$r" || return 1; done
 }
 
-healthy() { all_alive && hdfs_ready && [ "$(nodes_running)" -eq "${#NM_HOSTS[@]}" ]; }
+kdc_ok() { [ "$SECURE_CLUSTER" = 0 ] || { "$HARNESS_DIR/kdc.sh" status >/dev/null 2>&1 && harness_login 2>/dev/null; }; }
 
-print_export() { echo "export HADOOP_CONF_DIR=$CONF_ROOT/client"; }
+healthy() { kdc_ok && all_alive && hdfs_ready && [ "$(nodes_running)" -eq "${#NM_HOSTS[@]}" ]; }
+
+print_export() {
+  echo "export HADOOP_CONF_DIR=$CONF_ROOT/client"
+  if [ "$SECURE_CLUSTER" = 1 ]; then
+    "$HARNESS_DIR/kdc.sh" env
+    echo "export ORCA_CLUSTER_CA=$TLS_DIR/ca.pem"
+  fi
+}
 
 dump_logs() {
   local r
@@ -88,10 +109,25 @@ start_daemon() {
   echo $! >"$PID_DIR/$role.pid"
 }
 
-# hdfs_mkdir PATH MODE over WebHDFS as the superuser: cheaper than starting a JVM per command.
+# hdfs_mkdir PATH MODE [OWNER] over WebHDFS as the superuser: cheaper than starting a JVM per
+# command. The secure cluster authenticates with SPNEGO (the harness's ticket) instead of user.name.
 hdfs_mkdir() {
-  curl -fsS --max-time 10 -X PUT "$NN_WEB/webhdfs/v1$1?op=MKDIRS&user.name=$SUPERUSER" >/dev/null &&
-    curl -fsS --max-time 10 -X PUT "$NN_WEB/webhdfs/v1$1?op=SETPERMISSION&permission=$2&user.name=$SUPERUSER" >/dev/null
+  local as="&user.name=$SUPERUSER"
+  [ "$SECURE_CLUSTER" = 1 ] && as=""
+  web_curl --max-time 10 -X PUT "$NN_WEB/webhdfs/v1$1?op=MKDIRS$as" >/dev/null &&
+    web_curl --max-time 10 -X PUT "$NN_WEB/webhdfs/v1$1?op=SETPERMISSION&permission=$2$as" >/dev/null &&
+    if [ -n "${3:-}" ]; then
+      web_curl --max-time 10 -X PUT "$NN_WEB/webhdfs/v1$1?op=SETOWNER&owner=$3&group=users$as" >/dev/null
+    fi
+}
+
+# base_dirs creates what every cluster has: /tmp, the log-aggregation root and home directories.
+base_dirs() {
+  hdfs_mkdir /tmp 1777 && hdfs_mkdir /tmp/logs 1777 && hdfs_mkdir "/user/$SUPERUSER" 755 || return 1
+  if [ "$SECURE_CLUSTER" = 1 ]; then
+    local u
+    for u in alice proxy bob; do hdfs_mkdir "/user/$u" 755 "$u" || return 1; done
+  fi
 }
 
 wait_ready() {
@@ -110,7 +146,7 @@ wait_ready() {
 # readiness checks would otherwise talk to that other process and report a cluster that is not ours.
 ports_free() {
   local hp busy=()
-  for hp in $MASTER_HOST:{8020,9870,9866,9867,9864,8030,8031,8032,8033,8088} \
+  for hp in $MASTER_HOST:{8020,$NN_WEB_PORT,9866,9867,$DN_WEB_PORT,8030,8031,8032,8033,8088} \
     $(for h in "${NM_HOSTS[@]}"; do echo "$h:8040 $h:8041 $h:8042"; done); do
     if (exec 3<>"/dev/tcp/${hp%:*}/${hp##*:}") 2>/dev/null; then busy+=("$hp"); fi
   done
@@ -133,7 +169,13 @@ cmd_up() {
   # The templates' hash is part of it: a changed config must not be hidden by a reused cluster.
   local templates
   templates=$(cat "$HARNESS_DIR"/templates/* | sha256sum | cut -c1-12)
-  local settings="rpc-protection=$RPC_PROTECTION nm=${NM_MEMORY_MB}MiB/${NM_VCORES}vcores/${NM_GPUS}gpus templates=$templates"
+  local settings
+  settings="rpc-protection=$RPC_PROTECTION nm=${NM_MEMORY_MB}MiB/${NM_VCORES}vcores/${NM_GPUS}gpus templates=$templates$(secure_settings)"
+  if [ "$SECURE_CLUSTER" = 1 ]; then
+    check_secure_settings
+    "$HARNESS_DIR/kdc.sh" up >/dev/null
+    harness_login
+  fi
   if healthy && [ "$(cat "$CLUSTER_HOME/settings" 2>/dev/null)" = "$settings" ]; then
     log "reusing the healthy cluster in $CLUSTER_HOME (Hadoop $(cat "$CLUSTER_HOME/version"), $settings)"
     print_export
@@ -151,6 +193,8 @@ cmd_up() {
   mkdir -p "$CLUSTER_HOME/data/home"
   echo "$HADOOP_VERSION" >"$CLUSTER_HOME/version"
   echo "$settings" >"$CLUSTER_HOME/settings"
+  ensure_tls
+  ensure_shim
   render_all_confs
   write_webapp_stubs
   format_namenode "$LOG_DIR/nn-format.log"
@@ -164,8 +208,7 @@ cmd_up() {
   fi
   # Right after a restart the NameNode can refuse writes for a moment while it leaves safe mode.
   local tries=0
-  until hdfs_mkdir /tmp 1777 2>"$LOG_DIR/mkdir.err" && hdfs_mkdir /tmp/logs 1777 2>>"$LOG_DIR/mkdir.err" &&
-    hdfs_mkdir "/user/$SUPERUSER" 755 2>>"$LOG_DIR/mkdir.err"; do
+  until base_dirs 2>"$LOG_DIR/mkdir.err"; do
     tries=$((tries + 1))
     if [ $tries -ge 30 ]; then
       log "could not create the base HDFS directories: $(cat "$LOG_DIR/mkdir.err")"
@@ -198,6 +241,9 @@ cmd_down() {
 
 cmd_status() {
   local r ok=0
+  if [ "$SECURE_CLUSTER" = 1 ]; then
+    if kdc_ok; then "$HARNESS_DIR/kdc.sh" status; else echo "kdc: not running"; ok=1; fi
+  fi
   for r in $(daemon_roles); do
     if pid_alive "$r"; then echo "$r: running (pid $(cat "$PID_DIR/$r.pid"))"; else echo "$r: stopped"; ok=1; fi
   done
@@ -211,7 +257,7 @@ cmd_status() {
 
 case "${1:-}" in
   up) cmd_up ;;
-  down) cmd_down ;;
+  down) cmd_down && if [ "$SECURE_CLUSTER" = 1 ]; then "$HARNESS_DIR/kdc.sh" down; fi ;;
   status) cmd_status ;;
   env) healthy && print_export ;;
   jars) fetch_jars >&2 && echo "$LIB_DIR" ;;

@@ -7,23 +7,40 @@ ORCA_REPO=${ORCA_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 HARNESS_DIR=$ORCA_REPO/integration/cluster
 HADOOP_VERSION=${ORCA_HADOOP_VERSION:-3.4.3}
 LIB_DIR=${ORCA_HADOOP_LIB_DIR:-$ORCA_REPO/.cache/hadoop-$HADOOP_VERSION/lib}
+# SECURE=1 (or ORCA_SECURE=1) selects the Kerberized cluster. It has its own home, addresses and
+# names, so it runs beside the insecure one: `make test` uses both at once.
+SECURE_CLUSTER=${ORCA_SECURE:-${SECURE:-0}}
+[ "$SECURE_CLUSTER" = 1 ] || SECURE_CLUSTER=0
 # Short on purpose: YARN container dirs live below it and Ray's unix sockets are limited to 107 bytes.
-CLUSTER_HOME=${ORCA_CLUSTER_HOME:-/tmp/orca-yarn-cluster}
+if [ "$SECURE_CLUSTER" = 1 ]; then
+  CLUSTER_HOME=${ORCA_CLUSTER_HOME:-/tmp/orca-yarn-cluster-secure}
+else
+  CLUSTER_HOME=${ORCA_CLUSTER_HOME:-/tmp/orca-yarn-cluster}
+fi
 CONF_ROOT=$CLUSTER_HOME/conf
 LOG_DIR=$CLUSTER_HOME/logs
 PID_DIR=$CLUSTER_HOME/pids
 
 # Every "host" is a loopback alias with its own name, so the RM sees two distinct NodeManagers with
 # the default ports, as on a real cluster. Override for other layouts (docker-hadoop uses its own).
-MASTER_HOST=${ORCA_MASTER_HOST:-master.orca.test}
-MASTER_IP=${ORCA_MASTER_IP:-127.0.1.10}
-NM_HOSTS=(${ORCA_NM_HOSTS:-nm1.orca.test nm2.orca.test})
-NM_IPS=(${ORCA_NM_IPS:-127.0.1.11 127.0.1.12})
+if [ "$SECURE_CLUSTER" = 1 ]; then
+  MASTER_HOST=${ORCA_MASTER_HOST:-master.secure.orca.test}
+  MASTER_IP=${ORCA_MASTER_IP:-127.0.1.20}
+  NM_HOSTS=(${ORCA_NM_HOSTS:-nm1.secure.orca.test nm2.secure.orca.test})
+  NM_IPS=(${ORCA_NM_IPS:-127.0.1.21 127.0.1.22})
+else
+  MASTER_HOST=${ORCA_MASTER_HOST:-master.orca.test}
+  MASTER_IP=${ORCA_MASTER_IP:-127.0.1.10}
+  NM_HOSTS=(${ORCA_NM_HOSTS:-nm1.orca.test nm2.orca.test})
+  NM_IPS=(${ORCA_NM_IPS:-127.0.1.11 127.0.1.12})
+fi
 NM_MEMORY_MB=${ORCA_NM_MEMORY_MB:-16384}
 NM_VCORES=${ORCA_NM_VCORES:-8}
 NM_GPUS=${ORCA_NM_GPUS:-2}
 SUPERUSER=${ORCA_CLUSTER_USER:-$(id -un)}
 RPC_PROTECTION=${ORCA_RPC_PROTECTION:-authentication}
+# shellcheck source=secure.sh
+source "$HARNESS_DIR/secure.sh"
 
 java_bin() {
   if [ -n "${JAVA_HOME:-}" ]; then echo "$JAVA_HOME/bin/java"; else command -v java; fi
@@ -49,8 +66,8 @@ LEAN_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:ReservedCodeCac
 # daemon_spec ROLE → "CONF_DIR HEAP MAIN_CLASS" for the roles the harness knows.
 daemon_spec() {
   case "$1" in
-    nn) echo "$CONF_ROOT/master 320m org.apache.hadoop.hdfs.server.namenode.NameNode" ;;
-    dn) echo "$CONF_ROOT/master 192m org.apache.hadoop.hdfs.server.datanode.DataNode" ;;
+    nn) echo "$(hdfs_conf_dir) 320m org.apache.hadoop.hdfs.server.namenode.NameNode" ;;
+    dn) echo "$(hdfs_conf_dir) 192m org.apache.hadoop.hdfs.server.datanode.DataNode" ;;
     rm) echo "$CONF_ROOT/master 448m org.apache.hadoop.yarn.server.resourcemanager.ResourceManager" ;;
     nm[0-9]*) echo "$CONF_ROOT/$1 256m org.apache.hadoop.yarn.server.nodemanager.NodeManager" ;;
     *) echo "unknown daemon role $1" >&2; return 2 ;;
@@ -72,7 +89,8 @@ java_cmd() {
     "-Dhadoop.log.file=$role.log -Dyarn.log.file=$role.log -Dhadoop.home.dir=$CLUSTER_HOME -Dyarn.home.dir=$CLUSTER_HOME" \
     "-Dhadoop.root.logger=INFO,console -Dyarn.root.logger=INFO,console" \
     "-Dlog4j.configuration=file:$conf/log4j.properties -Dlog4j2.configurationFile=$conf/log4j2.properties" \
-    "-cp $conf:$CLUSTER_HOME/web:$LIB_DIR/*"
+    "$(security_jvm_opts)" \
+    "-cp $(security_classpath)$conf:$CLUSTER_HOME/web:$LIB_DIR/*"
 }
 
 # write_webapp_stubs: the HDFS daemons refuse to start unless webapps/<name>/ is on the classpath.
@@ -113,9 +131,11 @@ render_role_conf() {
       NM_MEMORY_MB="$NM_MEMORY_MB" NM_VCORES="$NM_VCORES" NM_GPUS="$NM_GPUS" \
       CLIENT_CONF_DIR="$CONF_ROOT/client" LIB_DIR="$LIB_DIR" RPC_PROTECTION="$RPC_PROTECTION" || return 1
   done
+  render_secure_overlays "$dir" "$nm_host"
 }
 
-# render_all_confs writes conf/master (NN, DN, RM), conf/nmN and conf/client.
+# render_all_confs writes conf/master (NN, DN, RM), conf/nmN and conf/client; the secure cluster
+# adds conf/hdfs (its NN and DN).
 render_all_confs() {
   local i
   render_role_conf "$CONF_ROOT/master" "$MASTER_HOST" "$CLUSTER_HOME/data/nm-master" || return 1
@@ -124,6 +144,10 @@ render_all_confs() {
   done
   render_role_conf "$CONF_ROOT/client" "$MASTER_HOST" "$CLUSTER_HOME/data/nm-client" || return 1
   rm -f "$CONF_ROOT/client/node-resources.xml" "$CONF_ROOT/master/node-resources.xml"
+  if [ "$SECURE_CLUSTER" = 1 ]; then
+    render_role_conf "$CONF_ROOT/hdfs" "$MASTER_HOST" "$CLUSTER_HOME/data/nm-master" || return 1
+    rm -f "$CONF_ROOT/hdfs/node-resources.xml"
+  fi
 }
 
 # fetch_jars resolves the Hadoop jars from Maven Central once per version into the ignored cache.
