@@ -91,7 +91,7 @@ func (a *am) coreConfig() core.Config {
 	if a.spec.Mode == appspec.ModeRay {
 		// Rank 0 is the head; with the driver there its exit is the result, otherwise the
 		// cluster runs until the client ends it.
-		cfg.Roles, cfg.Completion = core.RayRoles, core.ClientEnds
+		cfg.Roles, cfg.Completion, cfg.ReplaceWorkers = core.RayRoles, core.ClientEnds, true
 		if a.spec.Ray.DeployMode == appspec.DeployCluster {
 			cfg.Completion = core.RankZeroExits
 		}

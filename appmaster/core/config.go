@@ -109,6 +109,10 @@ type Config struct {
 	Completion Completion
 	// Roles maps a rank to the launcher's role; nil means CommandRoles.
 	Roles func(rank int) string
+	// ReplaceWorkers: a rank other than 0 that fails or is lost is replaced on its own and its
+	// new container joins the running generation (a Ray worker rejoins the head); only rank 0
+	// restarts the gang. Each replacement after a failure counts against MaxRestarts.
+	ReplaceWorkers bool
 	// AttemptNumber is this AM's attempt (1 for the first).
 	AttemptNumber int
 }

@@ -77,7 +77,13 @@ func (c *Core) completed(statuses []yarn.ContainerStatus) {
 			c.finish(yarn.FinalSucceeded, ExitSucceeded, fmt.Sprintf("the driver (rank 0, %s) exited 0", where(s.container)))
 			return
 		case failed:
-			fresh, ok := c.charge(s.gen)
+			// A replaced worker is its own restart: its failure is not a consequence of another
+			// in the same generation.
+			charge := func() (bool, bool) { return c.charge(s.gen) }
+			if c.cfg.ReplaceWorkers && r != 0 && wasJoined {
+				charge = c.chargeAlone
+			}
+			fresh, ok := charge()
 			if !ok {
 				c.finish(yarn.FinalFailed, ExitAppFailed, c.failureDiagnosis(r, s.container, cause, st.Diagnostics))
 				return
@@ -96,7 +102,12 @@ func (c *Core) completed(statuses []yarn.ContainerStatus) {
 		s.state = slotEmpty
 		s.confirmed = false
 		// A member that joined the current generation is registered in the rendezvous: the gang
-		// must restart. One that never joined is simply replaced.
+		// must restart. One that never joined is simply replaced, and so is a joined worker when
+		// workers rejoin a running generation (ReplaceWorkers).
+		if wasJoined && c.cfg.ReplaceWorkers && r != 0 {
+			c.logf(Info, "replacing rank %d; its new container joins generation %d", r, c.gen)
+			continue
+		}
 		restart = restart || wasJoined
 	}
 	if restart && c.phase != phaseRecovering {
@@ -105,6 +116,15 @@ func (c *Core) completed(statuses []yarn.ContainerStatus) {
 	if c.cfg.Completion == EveryRankExits && c.allExited() {
 		c.finish(yarn.FinalSucceeded, ExitSucceeded, fmt.Sprintf("all %d ranks exited 0", c.world))
 	}
+}
+
+// chargeAlone counts one failure against the budget, whatever its generation.
+func (c *Core) chargeAlone() (fresh, ok bool) {
+	if c.restarts >= c.cfg.MaxRestarts {
+		return false, false
+	}
+	c.restarts++
+	return true, true
 }
 
 // charge counts a failure of a container of generation gen against the budget, once per

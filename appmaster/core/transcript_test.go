@@ -210,9 +210,9 @@ func (h *harness) start(args []arg) ([]string, error) {
 	case "command":
 		cfg.Completion, cfg.Roles = EveryRankExits, CommandRoles
 	case "ray":
-		cfg.Completion, cfg.Roles = RankZeroExits, RayRoles
+		cfg.Completion, cfg.Roles, cfg.ReplaceWorkers = RankZeroExits, RayRoles, true
 	case "ray-client":
-		cfg.Completion, cfg.Roles = ClientEnds, RayRoles
+		cfg.Completion, cfg.Roles, cfg.ReplaceWorkers = ClientEnds, RayRoles, true
 	default:
 		return nil, fmt.Errorf("unknown mode %q", value(args, "mode", ""))
 	}

@@ -26,7 +26,7 @@ func TestKilledLauncherLeavesNothingBehind(t *testing.T) {
 	r.waitOutput(t, "started 1", 2*time.Minute)
 	r.waitOutput(t, "started 0", time.Minute)
 	id, _, _ := appByTag(t, cl, tag)
-	if err := syscall.Kill(launcherOf(t, id, 1), syscall.SIGKILL); err != nil {
+	if err := syscall.Kill(roleProcess(t, "launch", id, 1), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	if code := r.wait(t, 3*time.Minute); code != 1 {
@@ -35,8 +35,8 @@ func TestKilledLauncherLeavesNothingBehind(t *testing.T) {
 	assertNoProcessesOf(t, id)
 }
 
-// launcherOf finds the `orca-yarn launch` process of an application's rank.
-func launcherOf(t *testing.T, appID string, rank int) int {
+// roleProcess finds the `./orca-yarn ROLE` process (launch, ray-node) of an application's rank.
+func roleProcess(t *testing.T, role, appID string, rank int) int {
 	t.Helper()
 	want := [][]byte{[]byte("ORCA_YARN_APP_ID=" + appID), []byte("ORCA_YARN_RANK=" + strconv.Itoa(rank))}
 	for range 100 {
@@ -47,7 +47,7 @@ func launcherOf(t *testing.T, appID string, rank int) int {
 				continue
 			}
 			cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-			if !bytes.Equal(cmdline, []byte("./orca-yarn\x00launch\x00")) {
+			if !bytes.Equal(cmdline, []byte("./orca-yarn\x00"+role+"\x00")) {
 				continue
 			}
 			environ, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
@@ -67,6 +67,6 @@ func launcherOf(t *testing.T, appID string, rank int) int {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("no launcher of %s rank %d found", appID, rank)
+	t.Fatalf("no %s process of %s rank %d found", role, appID, rank)
 	return 0
 }

@@ -178,3 +178,23 @@ func waitFinal(t *testing.T, cl *testenv.Cluster, tag, want string) {
 		time.Sleep(time.Second)
 	}
 }
+
+// A worker's Ray node killed from outside: the AM replaces that worker alone, its new container
+// joins the running cluster, and the driver (which waited for it) finishes: exit 0.
+func TestRayDeadWorkerIsReplacedAndRejoins(t *testing.T) {
+	cl := testenv.Require(t)
+	tag := uniqueTag(t)
+	r := start(t, append(rayArgs(t, tag, "--max-restarts", "1"), testdata("ray_rejoin.py"))...)
+	r.waitOutput(t, "DRIVER-UP 3", 10*time.Minute)
+	id, _, _ := appByTag(t, cl, tag)
+	if err := syscall.Kill(roleProcess(t, "ray-node", id, 2), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if code := r.wait(t, 10*time.Minute); code != 0 {
+		t.Fatalf("exit %d\n%s", code, r)
+	}
+	if !strings.Contains(r.stdout.String(), "RECOVERED") || !strings.Contains(r.stderr.String(), "[am] replacing rank 2") {
+		t.Fatalf("want the replacement and the driver's recovery\n%s", r)
+	}
+	assertNoProcessesOf(t, id)
+}
