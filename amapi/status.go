@@ -22,6 +22,9 @@ type Status struct {
 	Diagnostics string `json:"diagnostics,omitempty"`
 	// Ray is set once a Ray application's head reported every node alive (this generation).
 	Ray *ReadyInfo `json:"ray,omitempty"`
+	// Timeline is when this AM attempt first reached each phase (registered at "starting";
+	// "allocating", "joining", "running" for the gang; "ray_ready").
+	Timeline map[string]time.Time `json:"timeline,omitempty"`
 }
 
 // ContainerStatus is one slot of the gang.

@@ -58,6 +58,7 @@ type am struct {
 	snapshot core.Snapshot
 	started  time.Time
 	ready    *amapi.ReadyInfo // the Ray head's report, if any
+	timeline map[string]time.Time
 	// noteSeq numbers the AM's own lines in the hub (tellUser); loop goroutine only.
 	noteSeq uint64
 

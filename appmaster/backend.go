@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/orca-yarn/orca-yarn/amapi"
@@ -73,10 +74,11 @@ func (b backend) Status() amapi.Status {
 	a := b.a
 	a.mu.Lock()
 	snap, started, ready := a.snapshot, a.started, a.ready
+	timeline := maps.Clone(a.timeline)
 	a.mu.Unlock()
 	st := amapi.Status{
 		AppID: a.spec.AppID, State: snap.Phase, Generation: snap.Generation, WorldSize: snap.WorldSize,
-		Started: started,
+		Started: started, Timeline: timeline,
 	}
 	if ready != nil && ready.Generation == snap.Generation {
 		r := *ready
@@ -117,6 +119,7 @@ func (b backend) Ready(info amapi.ReadyInfo) {
 	b.a.mu.Lock()
 	defer b.a.mu.Unlock()
 	b.a.ready = &info
+	b.a.markTimeline("ray_ready")
 	b.a.log.WithFields(logrus.Fields{"nodes": info.Nodes, "gcs": info.GCSAddress, "generation": info.Generation}).Info("Ray is ready")
 }
 

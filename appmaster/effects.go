@@ -24,7 +24,19 @@ func (a *am) step(ctx context.Context, e core.Event) {
 	snap := a.core.Snapshot()
 	a.mu.Lock()
 	a.snapshot = snap
+	a.markTimeline(snap.Phase)
 	a.mu.Unlock()
+}
+
+// markTimeline records when this attempt first reached a phase (a.mu held): where the time to a
+// running gang went, on the status page and for benchmarks.
+func (a *am) markTimeline(phase string) {
+	if a.timeline == nil {
+		a.timeline = map[string]time.Time{}
+	}
+	if _, seen := a.timeline[phase]; !seen {
+		a.timeline[phase] = time.Now()
+	}
 }
 
 func (a *am) apply(ctx context.Context, eff core.Effect) {
