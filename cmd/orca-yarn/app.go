@@ -47,6 +47,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			submitCommand(),
 			attachCommand(),
 			logsCommand(),
+			packCommand(),
+			cacheCommand(),
 			amCommand(),
 			launchCommand(),
 			launchGuardCommand(),
