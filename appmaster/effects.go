@@ -9,6 +9,7 @@ import (
 	"github.com/orca-yarn/orca-yarn/appmaster/core"
 	"github.com/orca-yarn/orca-yarn/appspec"
 	"github.com/orca-yarn/orca-yarn/barrier"
+	"github.com/orca-yarn/orca-yarn/hadoop/conf"
 	"github.com/orca-yarn/orca-yarn/hadoop/hdfsconn"
 	"github.com/orca-yarn/orca-yarn/logline"
 	"github.com/orca-yarn/orca-yarn/yarn"
@@ -182,7 +183,12 @@ func (a *am) lastLines() string {
 }
 
 func (a *am) removeStaging(ctx context.Context) {
-	fs, err := hdfsconn.Connect(ctx, a.cfg, hdfsconn.Options{User: a.spec.User})
+	opts := hdfsconn.Options{User: a.spec.User}
+	if method, err := a.cfg.AuthMethod(); err == nil && method != conf.AuthSimple {
+		// No Kerberos in the AM: the HDFS delegation token the submitter fetched.
+		opts.Tokens = a.id.Credentials
+	}
+	fs, err := hdfsconn.Connect(ctx, a.cfg, opts)
 	if err != nil {
 		a.log.WithError(err).Warn("cannot reach HDFS to remove the staging directory")
 		return

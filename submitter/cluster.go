@@ -10,6 +10,9 @@ import (
 	"github.com/orca-yarn/orca-yarn/hadoop/conf"
 	"github.com/orca-yarn/orca-yarn/hadoop/hdfsconn"
 	"github.com/orca-yarn/orca-yarn/hadoop/ipc"
+	"github.com/orca-yarn/orca-yarn/hadoop/security"
+	"github.com/orca-yarn/orca-yarn/hadoop/security/kerberos"
+	"github.com/orca-yarn/orca-yarn/hadoop/tokens"
 	"github.com/orca-yarn/orca-yarn/yarn"
 	"github.com/sirupsen/logrus"
 )
@@ -18,16 +21,35 @@ import (
 // client of its ResourceManager.
 type Cluster struct {
 	Conf *conf.Config
+	// User is who applications run as: the proxy user, else the Kerberos principal's short
+	// name, else the simple-auth user name.
 	User string
 	RM   *yarn.ApplicationClient
 	log  *logrus.Entry
 	// getenv is the client's environment (the active conda env or venv is found through it).
 	getenv func(string) string
+	// login is the Kerberos login on a secure cluster (nil otherwise, or inside a container,
+	// which has tokens only); proxy is --proxy-user.
+	login  *kerberos.Client
+	proxy  string
+	tokens *security.Credentials
 }
 
-// Connect loads HADOOP_CONF_DIR through getenv and prepares (lazily connecting) an RM client.
-// Configuration problems are ErrBadInput; nothing is contacted yet.
-func Connect(getenv func(string) string, log *logrus.Entry) (*Cluster, error) {
+// Login says how to authenticate on a Kerberized cluster; simple-auth clusters ignore it except
+// for ProxyUser.
+type Login struct {
+	// Principal and Keytab log in without a ticket cache (both or neither).
+	Principal, Keytab string
+	// ProxyUser submits on that user's behalf (hadoop.proxyuser.<us>.* must allow it).
+	ProxyUser string
+	// Tokens authenticate instead of Kerberos (inside a container: its credentials).
+	Tokens *security.Credentials
+}
+
+// Connect loads HADOOP_CONF_DIR through getenv, logs in on a Kerberized cluster (ticket cache or
+// keytab, or the given tokens), and prepares (lazily connecting) an RM client. Configuration
+// problems are ErrBadInput; a failed login is ErrCluster with the fix in its message.
+func Connect(ctx context.Context, getenv func(string) string, log *logrus.Entry, login Login) (*Cluster, error) {
 	dirs, err := conf.DirsFromEnv(getenv)
 	if err != nil {
 		return nil, classify(ErrBadInput, err)
@@ -36,31 +58,43 @@ func Connect(getenv func(string) string, log *logrus.Entry) (*Cluster, error) {
 	if err != nil {
 		return nil, classify(ErrBadInput, err)
 	}
-	if method, err := cfg.AuthMethod(); err != nil {
-		return nil, classify(ErrBadInput, err)
-	} else if method != conf.AuthSimple {
-		return nil, classify(ErrBadInput, fmt.Errorf("hadoop.security.authentication=%s: Kerberos clusters are not supported by this build yet", method))
-	}
-	name, err := userName(getenv)
+	method, err := cfg.AuthMethod()
 	if err != nil {
 		return nil, classify(ErrBadInput, err)
+	}
+	if (login.Principal == "") != (login.Keytab == "") {
+		return nil, badInputf("--principal and --keytab go together: give both, or neither to use the ticket cache (kinit)")
+	}
+	c := &Cluster{Conf: cfg, log: log, getenv: getenv, proxy: login.ProxyUser}
+	if method != conf.AuthSimple {
+		c.tokens = login.Tokens
+	}
+	opts := yarn.RMOptions{Protocol: yarn.ApplicationClientProtocol, Logger: log}
+	if method == conf.AuthSimple {
+		if c.User, err = userName(getenv); err != nil {
+			return nil, classify(ErrBadInput, err)
+		}
+		opts.User, opts.Auth = ipc.UserInfo{Effective: c.User}, ipc.SimpleAuth()
+		if login.ProxyUser != "" {
+			opts.User = ipc.UserInfo{Effective: login.ProxyUser, Real: c.User}
+			c.User = login.ProxyUser
+		}
+	} else if err := c.secureRM(ctx, login, &opts); err != nil {
+		return nil, err
 	}
 	eps, err := cfg.RMAddresses(conf.RMClient)
 	if err != nil {
 		return nil, classify(ErrBadInput, err)
 	}
-	addrs := make([]string, 0, len(eps))
 	for _, e := range eps {
-		addrs = append(addrs, e.Addr)
+		opts.Endpoints = append(opts.Endpoints, e.Addr)
 	}
-	conn, err := yarn.DialRM(yarn.RMOptions{
-		Endpoints: addrs, Protocol: yarn.ApplicationClientProtocol,
-		User: ipc.UserInfo{Effective: name}, Auth: ipc.SimpleAuth(), Logger: log,
-	})
+	conn, err := yarn.DialRM(opts)
 	if err != nil {
 		return nil, classify(ErrBadInput, err)
 	}
-	return &Cluster{Conf: cfg, User: name, RM: yarn.NewApplicationClient(conn), log: log, getenv: getenv}, nil
+	c.RM = yarn.NewApplicationClient(conn)
+	return c, nil
 }
 
 // userName is who we act as on an insecure cluster: HADOOP_USER_NAME, as every Hadoop client
@@ -76,8 +110,13 @@ func userName(getenv func(string) string) (string, error) {
 	return u.Username, nil
 }
 
-// Close releases the RM connection.
-func (c *Cluster) Close() error { return c.RM.Close() }
+// Close releases the RM connection and the Kerberos login.
+func (c *Cluster) Close() error {
+	if c.login != nil {
+		c.login.Close()
+	}
+	return c.RM.Close()
+}
 
 // rmErr classifies an RM call failure: an unknown application is the caller's mistake, anything
 // else is the cluster's.
@@ -85,7 +124,8 @@ func rmErr(op string, err error) error {
 	if errors.Is(err, ipc.ErrNotFound) {
 		return classify(ErrBadInput, fmt.Errorf("%s: %w", op, err))
 	}
-	return classify(ErrCluster, fmt.Errorf("%s: %w", op, err))
+	// A Kerberos or impersonation refusal says what to fix.
+	return classify(ErrCluster, fmt.Errorf("%s: %w", op, tokens.Classify(err)))
 }
 
 // Selector names applications: one id, or every ORCA application carrying a tag.
@@ -125,4 +165,10 @@ func (c *Cluster) Resolve(ctx context.Context, sel Selector, live bool) ([]*yarn
 	return nil, badInputf("which application? give its id (application_...) or --tag TAG")
 }
 
-func stageOptions(c *Cluster) hdfsconn.Options { return hdfsconn.Options{User: c.User} }
+// stageOptions connects to HDFS the way this Cluster authenticates.
+func stageOptions(c *Cluster) hdfsconn.Options {
+	if c.login == nil && c.tokens == nil {
+		return hdfsconn.Options{User: c.User}
+	}
+	return hdfsconn.Options{User: c.User, Login: c.login, Tokens: c.tokens, ProxyUser: c.proxy}
+}

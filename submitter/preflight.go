@@ -3,6 +3,7 @@ package submitter
 import (
 	"context"
 	"fmt"
+	"github.com/orca-yarn/orca-yarn/hadoop/tokens"
 	"strings"
 
 	"github.com/orca-yarn/orca-yarn/yarn"
@@ -19,7 +20,7 @@ type clusterInfo interface {
 func Preflight(ctx context.Context, rm clusterInfo, p Plan) (yarn.ApplicationID, error) {
 	id, largest, err := rm.NewApplication(ctx)
 	if err != nil {
-		return yarn.ApplicationID{}, classify(ErrCluster, fmt.Errorf("ask the ResourceManager for an application id: %w", err))
+		return yarn.ApplicationID{}, classify(ErrCluster, fmt.Errorf("ask the ResourceManager for an application id: %w", tokens.Classify(err)))
 	}
 	if p.Container.GPUs > 0 && !largest.Has(yarn.GPUResourceName) {
 		return id, classify(ErrResources, fmt.Errorf(

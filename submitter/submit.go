@@ -82,6 +82,10 @@ func (c *Cluster) Submit(ctx context.Context, p Plan, id yarn.ApplicationID, bin
 	if sub.Secret, err = newSecret(); err != nil {
 		return fail(classify(ErrCluster, err))
 	}
+	creds, err := c.Tokens(ctx) // nil on simple-auth clusters
+	if err != nil {
+		return fail(err)
+	}
 	if err := writeSecret(ctx, fs, st.Dir(), sub.Secret); err != nil {
 		return fail(classify(ErrCluster, err))
 	}
@@ -103,7 +107,7 @@ func (c *Cluster) Submit(ctx context.Context, p Plan, id yarn.ApplicationID, bin
 	if err != nil {
 		return fail(err)
 	}
-	asc, err := submissionContext(p, id, spec, bin.LocalResource(nn), specRes, sub.Secret)
+	asc, err := submissionContext(p, id, spec, bin.LocalResource(nn), specRes, sub.Secret, creds)
 	if err != nil {
 		return fail(classify(ErrCluster, err))
 	}
@@ -196,8 +200,17 @@ func uploadSpec(ctx context.Context, st *stage.AppStaging, spec *appspec.Spec) (
 	return res, nil
 }
 
-func submissionContext(p Plan, id yarn.ApplicationID, spec *appspec.Spec, bin, specRes *yarnpb.LocalResourceProto, secret security.Secret) (*yarnpb.ApplicationSubmissionContextProto, error) {
+// submissionContext builds the AM's submission. Its credentials are the delegation tokens of a
+// Kerberized cluster (the RM renews them; the AM hands them on to every container) and the
+// application secret.
+func submissionContext(p Plan, id yarn.ApplicationID, spec *appspec.Spec, bin, specRes *yarnpb.LocalResourceProto,
+	secret security.Secret, delegation *security.Credentials) (*yarnpb.ApplicationSubmissionContextProto, error) {
 	creds := security.NewCredentials()
+	if delegation != nil {
+		for alias, t := range delegation.Tokens {
+			creds.Add(alias, t)
+		}
+	}
 	creds.AddSecret(appspec.SecretAlias, secret)
 	tokens, err := creds.Marshal(security.DefaultFormat)
 	if err != nil {

@@ -20,7 +20,9 @@ var (
 )
 
 func connect(c *cli.Context) (*submitter.Cluster, error) {
-	return submitter.Connect(os.Getenv, logger(c))
+	return submitter.Connect(c.Context, os.Getenv, logger(c), submitter.Login{
+		Principal: c.String("principal"), Keytab: c.String("keytab"), ProxyUser: c.String("proxy-user"),
+	})
 }
 
 func logger(c *cli.Context) *logrus.Entry {

@@ -55,7 +55,7 @@ func loadContainer(log *logrus.Entry) (*inContainer, error) {
 	api := amapi.NewClient("http://"+os.Getenv(appspec.EnvAMAddress), secret, nil)
 	api.Log = log
 	if id, err := yarn.ParseApplicationID(spec.AppID); err == nil {
-		api.Locate = locateAM(id, log)
+		api.Locate = locateAM(id, creds, log)
 	}
 	return &inContainer{
 		wd: wd, spec: spec, secret: secret, rank: rank, role: os.Getenv(appspec.EnvRole),
@@ -65,7 +65,7 @@ func loadContainer(log *logrus.Entry) (*inContainer, error) {
 
 // locateAM finds the application master after it restarted (a new attempt listens elsewhere) by
 // asking the RM, with the NodeManager's Hadoop configuration and as the application's user.
-func locateAM(id yarn.ApplicationID, log *logrus.Entry) func(context.Context) (string, error) {
+func locateAM(id yarn.ApplicationID, creds *security.Credentials, log *logrus.Entry) func(context.Context) (string, error) {
 	getenv := func(k string) string {
 		if v := os.Getenv(k); v != "" || k != "HADOOP_USER_NAME" {
 			return v
@@ -73,7 +73,8 @@ func locateAM(id yarn.ApplicationID, log *logrus.Entry) func(context.Context) (s
 		return os.Getenv("USER") // the NodeManager sets it to the application's user
 	}
 	return func(ctx context.Context) (string, error) {
-		cl, err := submitter.Connect(getenv, log)
+		// On a Kerberized cluster the container has no ticket, only the RM delegation token.
+		cl, err := submitter.Connect(ctx, getenv, log, submitter.Login{Tokens: creds})
 		if err != nil {
 			return "", err
 		}

@@ -77,9 +77,6 @@ func submitCommand() *cli.Command {
 		Flags:     submitFlags(),
 		Action: func(c *cli.Context) error {
 			o := optionsFrom(c)
-			if c.String("principal") != "" || c.String("keytab") != "" || o.ProxyUser != "" {
-				return usageError(errors.New("--principal/--keytab/--proxy-user: Kerberos is not supported by this build yet"))
-			}
 			ctx, interrupted := interruptContext(c.Context)
 			err := runSubmit(ctx, c, o, interrupted)
 			var printed quietError

@@ -104,6 +104,10 @@ func (c *Cache) ensureOnce(ctx context.Context, req Request, vis yarnpb.LocalRes
 			return res, nil
 		}
 	}
+	// Fail before packing, not after, when the cache cannot be written.
+	if err := c.fs.MkdirAll(c.dir, 0o700); err != nil {
+		return nil, hdfsErr(ctx, "mkdir", c.dir, err)
+	}
 	local := req.Output
 	if local == "" {
 		dir := req.TempDir
