@@ -8,7 +8,7 @@ FUZZ_SMOKE ?= 3000x
 FUZZ_BUDGET ?= 30s
 TEST_LOG_DIR := .cache/test-logs
 
-.PHONY: help deps build test test-unit test-integration test-integration-qop test-secure fuzz fuzz-smoke cluster-up cluster-down cluster-status \
+.PHONY: help deps build test test-unit test-integration test-integration-qop test-secure test-long fuzz fuzz-smoke cluster-up cluster-down cluster-status \
 	proto proto-check bench demo clean
 
 help: ## list the targets
@@ -27,6 +27,7 @@ test: deps ## everything: unit, fuzz smoke, generated-code check, then integrati
 	$(MAKE) --no-print-directory test-integration
 	$(MAKE) --no-print-directory test-integration-qop
 	$(MAKE) --no-print-directory test-secure
+	$(MAKE) --no-print-directory test-long
 
 test-unit: ## unit tests (no cluster needed; integration tests skip with a message)
 	scripts/gotest.sh unit -race -count=1 ./...
@@ -60,6 +61,16 @@ test-secure: build ## Kerberos tests against the local secure cluster (SECURE=1 
 	SECURE=1 ORCA_RPC_PROTECTION=privacy $(CLUSTER) up | grep '^export ' > $(TEST_LOG_DIR)/cluster-secure.env
 	source $(TEST_LOG_DIR)/cluster-secure.env && ORCA_REQUIRE_SECURE=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn \
 	  scripts/gotest.sh integration-secure -tags integration -count=1 -p 1 -timeout 20m -run 'Secure|Kerberos|KDC|JavaGSS' ./hadoop/... ./integration/...
+
+# Delegation tokens outlived: the secure cluster restarts with a 1 min renew interval and a 4 min
+# max lifetime, and an application with --keytab reads HDFS for 10 min (about 11 min in all).
+test-long: build ## the long-running token test on a secure cluster with short token lifetimes
+	@mkdir -p $(TEST_LOG_DIR)
+	SECURE=1 ORCA_RPC_PROTECTION=privacy ORCA_TOKEN_RENEW_INTERVAL_MS=60000 ORCA_TOKEN_MAX_LIFETIME_MS=240000 \
+	  $(CLUSTER) up | grep '^export ' > $(TEST_LOG_DIR)/cluster-long.env
+	source $(TEST_LOG_DIR)/cluster-long.env && ORCA_REQUIRE_SECURE=1 ORCA_REQUIRE_LONG=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn \
+	  ORCA_HADOOP_LIB_DIR=$$($(CLUSTER) jars) \
+	  scripts/gotest.sh integration-long -tags integration -count=1 -timeout 30m -run 'TestSecureLongRunningTokens' ./integration/e2e
 
 fuzz-smoke: ## every fuzz target for $(FUZZ_SMOKE) inputs
 	scripts/fuzz.sh $(FUZZ_SMOKE)

@@ -40,6 +40,7 @@ type memBackend struct {
 	onAppend func(total int)
 	// epoch is this backend's; a watch of another non-zero epoch is told to re-join.
 	epoch int
+	creds Credentials
 }
 
 func (b *memBackend) Watch(ctx context.Context, epoch, generation int) error {
@@ -138,6 +139,31 @@ func (b *memBackend) Stop(reason string, outcome Outcome) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.stops = append(b.stops, reason+" ("+string(outcome)+")")
+}
+
+// Credentials serves creds once set (version 1); tests of the endpoint set it.
+func (b *memBackend) Credentials(ctx context.Context, after int) (Credentials, error) {
+	for {
+		b.mu.Lock()
+		c, changed := b.creds, b.changed
+		b.mu.Unlock()
+		if c.Version > after {
+			return c, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return Credentials{}, ctx.Err()
+		}
+	}
+}
+
+func (b *memBackend) setCreds(c Credentials) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.creds = c
+	close(b.changed)
+	b.changed = make(chan struct{})
 }
 
 func (b *memBackend) Ready(info ReadyInfo) {

@@ -52,6 +52,9 @@ type Backend interface {
 	RenewLease()
 	// Ready records that the application's cluster (Ray) is up, as its head reported it.
 	Ready(info ReadyInfo)
+	// Credentials returns the container credentials of the first version above after, waiting
+	// until ctx ends for one (then ctx's error); barrier.ErrClosed once the application is over.
+	Credentials(ctx context.Context, after int) (Credentials, error)
 }
 
 // ServerOption changes a server default.
@@ -119,13 +122,14 @@ func NewServer(secret security.Secret, backend Backend, log *logrus.Entry, opts 
 		log.Errorf("amapi: application secret has %d bytes, want at least %d: every authenticated request will be refused", secret.Len(), MinSecretBytes)
 	}
 	s.routes = map[string]map[string]http.HandlerFunc{
-		"/v1/join":      {http.MethodPost: s.handleJoin},
-		"/v1/watch":     {http.MethodGet: s.handleWatch},
-		"/v1/lines":     {http.MethodPost: s.handleLinesPost, http.MethodGet: s.handleLinesFollow},
-		"/v1/lines/ack": {http.MethodGet: s.handleLinesAck},
-		"/v1/stop":      {http.MethodPost: s.handleStop},
-		"/v1/lease":     {http.MethodPost: s.handleLease},
-		"/v1/ready":     {http.MethodPost: s.handleReady},
+		"/v1/join":        {http.MethodPost: s.handleJoin},
+		"/v1/watch":       {http.MethodGet: s.handleWatch},
+		"/v1/lines":       {http.MethodPost: s.handleLinesPost, http.MethodGet: s.handleLinesFollow},
+		"/v1/lines/ack":   {http.MethodGet: s.handleLinesAck},
+		"/v1/stop":        {http.MethodPost: s.handleStop},
+		"/v1/lease":       {http.MethodPost: s.handleLease},
+		"/v1/ready":       {http.MethodPost: s.handleReady},
+		"/v1/credentials": {http.MethodGet: s.handleCredentials},
 	}
 	return s
 }

@@ -174,3 +174,21 @@ func TestReadyReachesTheStatus(t *testing.T) {
 		t.Fatal("a ready report without a GCS address was accepted")
 	}
 }
+
+// A launcher waits for credentials newer than its own and gets them once the AM has them.
+func TestCredentialsLongPoll(t *testing.T) {
+	env := newTestEnv(t, 1, WithLongPoll(5*time.Millisecond))
+	got := make(chan Credentials, 1)
+	go func() {
+		c, err := env.client.WaitCredentials(context.Background(), 0)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- c
+	}()
+	waitUntil(t, "two 202 answers", func() bool { return env.count("/v1/credentials 202") >= 2 })
+	env.backend.setCreds(Credentials{Version: 1, HDTS: []byte("HDTS\x00")})
+	if c := <-got; c.Version != 1 || string(c.HDTS) != "HDTS\x00" {
+		t.Fatalf("credentials %+v", c)
+	}
+}

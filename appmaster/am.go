@@ -44,8 +44,8 @@ type am struct {
 	id       *Identity
 	cfg      *conf.Config
 	qop      []ipc.QOP
-	tokens   []byte // credentials handed to every container
-	address  string // host:port of our API, advertised to containers and the client
+	creds    containerCreds // handed to every container; newer ones with a keytab (tokens.go)
+	address  string         // host:port of our API, advertised to containers and the client
 	core     *core.Core
 	amrm     *yarn.AMRMClient
 	hub      *loghub.Hub
@@ -102,7 +102,8 @@ func newAM(opts Options) (*am, error) {
 		return nil, fmt.Errorf("appmaster: container credentials: %w", err)
 	}
 	return &am{
-		log: opts.Log, spec: spec, id: id, cfg: cfg, qop: qop, tokens: tokens,
+		log: opts.Log, spec: spec, id: id, cfg: cfg, qop: qop,
+		creds:  containerCreds{version: 1, creds: id.Credentials, hdts: tokens, changed: make(chan struct{})},
 		events: make(chan core.Event, 4096), interval: time.Second,
 	}, nil
 }

@@ -94,7 +94,7 @@ func (a *am) launch(ctx context.Context, l core.Launch, token *commonpb.TokenPro
 	callCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	err := a.withNM(callCtx, l.Container.Node, token, func(nm *yarn.NMClient) error {
-		clc, err := launchContext(a.spec, a.tokens, a.address, l.Rank, l.Role)
+		clc, err := launchContext(a.spec, a.currentTokens(), a.address, l.Rank, l.Role)
 		if err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func (a *am) removeStaging(ctx context.Context) {
 	opts := hdfsconn.Options{User: a.spec.User}
 	if method, err := a.cfg.AuthMethod(); err == nil && method != conf.AuthSimple {
 		// No Kerberos in the AM: the HDFS delegation token the submitter fetched.
-		opts.Tokens = a.id.Credentials
+		opts.Tokens = a.currentCredentials()
 	}
 	fs, err := hdfsconn.Connect(ctx, a.cfg, opts)
 	if err != nil {

@@ -53,6 +53,11 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	a.started = time.Now()
+	if a.spec.Kerberos != nil && a.spec.Kerberos.Keytab != "" {
+		refreshCtx, stopRefresh := context.WithCancel(ctx)
+		defer stopRefresh()
+		go a.refreshTokens(refreshCtx, opts.WorkDir)
+	}
 	a.step(ctx, core.Started{Now: a.started, Registration: *reg})
 	return a.loop(ctx)
 }

@@ -37,6 +37,9 @@ type Spec struct {
 	Ray *RaySpec `json:"ray,omitempty"`
 	// PyEnv is the packed Python env every container gets; nil with --env none.
 	PyEnv *PyEnv `json:"py_env,omitempty"`
+	// Kerberos is set when the submitter shipped a keytab (--keytab): the AM logs in with it
+	// to fetch new delegation tokens before the current ones expire.
+	Kerberos *KerberosSpec `json:"kerberos,omitempty"`
 
 	NumNodes  int           `json:"num_nodes"`
 	MinNodes  int           `json:"min_nodes,omitempty"`
@@ -70,6 +73,20 @@ const (
 const (
 	DeployCluster = "cluster" // the driver runs in the head container; its exit is the result
 	DeployClient  = "client"  // the driver runs on the client (or there is none: a cluster to use)
+)
+
+// KerberosSpec is the AM's own login for long-running applications.
+type KerberosSpec struct {
+	Principal string `json:"principal"`
+	// Keytab is the keytab's link name in the AM container (localized for the AM only).
+	Keytab    string `json:"keytab"`
+	ProxyUser string `json:"proxy_user,omitempty"`
+}
+
+// Link names of what only the AM container gets.
+const (
+	KeytabLink   = "orca-yarn.keytab"
+	KRB5ConfLink = "orca-yarn.krb5.conf"
 )
 
 // PyEnv is a packed env (condapack) localized in every container.

@@ -4,8 +4,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 

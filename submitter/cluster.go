@@ -33,6 +33,9 @@ type Cluster struct {
 	login  *kerberos.Client
 	proxy  string
 	tokens *security.Credentials
+	// keytab and principal are --keytab/--principal: shipped to the AM of a long-running
+	// application so it can fetch new tokens.
+	keytab, principal string
 }
 
 // Login says how to authenticate on a Kerberized cluster; simple-auth clusters ignore it except
@@ -65,7 +68,7 @@ func Connect(ctx context.Context, getenv func(string) string, log *logrus.Entry,
 	if (login.Principal == "") != (login.Keytab == "") {
 		return nil, badInputf("--principal and --keytab go together: give both, or neither to use the ticket cache (kinit)")
 	}
-	c := &Cluster{Conf: cfg, log: log, getenv: getenv, proxy: login.ProxyUser}
+	c := &Cluster{Conf: cfg, log: log, getenv: getenv, proxy: login.ProxyUser, keytab: login.Keytab, principal: login.Principal}
 	if method != conf.AuthSimple {
 		c.tokens = login.Tokens
 	}

@@ -3,6 +3,11 @@ package submitter
 import (
 	"context"
 	"fmt"
+	"strings"
+
+	"github.com/orca-yarn/orca-yarn/appspec"
+	"github.com/orca-yarn/orca-yarn/submitter/stage"
+	"github.com/orca-yarn/orca-yarn/yarnpb/yarnpb"
 
 	"github.com/orca-yarn/orca-yarn/hadoop/ipc"
 	"github.com/orca-yarn/orca-yarn/hadoop/security"
@@ -70,4 +75,26 @@ func (c *Cluster) Tokens(ctx context.Context) (*security.Credentials, error) {
 		return nil, classify(ErrCluster, fmt.Errorf("delegation tokens: %w", tokens.Classify(err)))
 	}
 	return creds, nil
+}
+
+// amLogin stages what the AM needs to log in by itself (--keytab given on a Kerberized cluster):
+// the keytab and, when KRB5_CONFIG names one, the Kerberos configuration, as resources of the AM
+// container only, never of the workers. It returns those resources, the AM's extra environment
+// and the spec's Kerberos part; nothing without a keytab.
+func (c *Cluster) amLogin(ctx context.Context, st *stage.AppStaging) (map[string]*yarnpb.LocalResourceProto, map[string]string, *appspec.KerberosSpec, error) {
+	if c.login == nil || c.keytab == "" {
+		return nil, nil, nil, nil
+	}
+	files := []string{c.keytab + "#" + appspec.KeytabLink}
+	env := map[string]string{}
+	if k := c.getenv("KRB5_CONFIG"); k != "" && !strings.Contains(k, ":") {
+		files = append(files, k+"#"+appspec.KRB5ConfLink)
+		env["KRB5_CONFIG"] = appspec.KRB5ConfLink
+	}
+	staged, err := st.Add(ctx, stage.Inputs{Files: files})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	spec := &appspec.KerberosSpec{Principal: c.principal, Keytab: appspec.KeytabLink, ProxyUser: c.proxy}
+	return staged.Resources, env, spec, nil
 }

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,10 +88,15 @@ func (c *Cluster) Submit(ctx context.Context, p Plan, id yarn.ApplicationID, bin
 	if err != nil {
 		return fail(err)
 	}
+	amOnly, amEnv, krb, err := c.amLogin(ctx, st)
+	if err != nil {
+		return fail(err)
+	}
 	if err := writeSecret(ctx, fs, st.Dir(), sub.Secret); err != nil {
 		return fail(classify(ErrCluster, err))
 	}
 	spec := specFor(p, id, st.Dir(), staged.PythonPath)
+	spec.Kerberos = krb
 	if err := spec.SetResource(appspec.BinaryName, bin.LocalResource(nn)); err != nil {
 		return fail(classify(ErrCluster, err))
 	}
@@ -108,6 +115,9 @@ func (c *Cluster) Submit(ctx context.Context, p Plan, id yarn.ApplicationID, bin
 		return fail(err)
 	}
 	asc, err := submissionContext(p, id, spec, bin.LocalResource(nn), specRes, sub.Secret, creds)
+	if err == nil {
+		addToAM(asc.GetAmContainerSpec(), amOnly, amEnv)
+	}
 	if err != nil {
 		return fail(classify(ErrCluster, err))
 	}
@@ -245,4 +255,14 @@ func submissionContext(p Plan, id yarn.ApplicationID, spec *appspec.Spec, bin, s
 		// A second AM attempt adopts the running containers instead of restarting the gang.
 		KeepContainersAcrossApplicationAttempts: proto.Bool(true),
 	}, nil
+}
+
+// addToAM gives the AM container resources and environment the workers do not get.
+func addToAM(clc *yarnpb.ContainerLaunchContextProto, res map[string]*yarnpb.LocalResourceProto, env map[string]string) {
+	for _, link := range slices.Sorted(maps.Keys(res)) {
+		clc.LocalResources = append(clc.LocalResources, &yarnpb.StringLocalResourceMapProto{Key: proto.String(link), Value: res[link]})
+	}
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		clc.Environment = append(clc.Environment, &yarnpb.StringStringMapProto{Key: proto.String(k), Value: proto.String(env[k])})
+	}
 }

@@ -21,6 +21,7 @@ import (
 type inContainer struct {
 	wd        string
 	spec      *appspec.Spec
+	creds     *security.Credentials
 	secret    security.Secret
 	rank      int
 	role      string
@@ -39,7 +40,7 @@ func loadContainer(log *logrus.Entry) (*inContainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	creds, err := security.ReadFile(os.Getenv("HADOOP_TOKEN_FILE_LOCATION"))
+	creds, err := security.ReadFile(containerTokensPath())
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +59,7 @@ func loadContainer(log *logrus.Entry) (*inContainer, error) {
 		api.Locate = locateAM(id, creds, log)
 	}
 	return &inContainer{
-		wd: wd, spec: spec, secret: secret, rank: rank, role: os.Getenv(appspec.EnvRole),
+		wd: wd, spec: spec, creds: creds, secret: secret, rank: rank, role: os.Getenv(appspec.EnvRole),
 		container: os.Getenv("CONTAINER_ID"), api: api,
 	}, nil
 }

@@ -77,7 +77,14 @@ func runLaunch(ctx context.Context, c *cli.Context) (int, error) {
 			return launcher.ExitLauncherFailed, err
 		}
 	}
-	env, attrs := os.Environ(), map[string]string(nil)
+	env, err := commandTokensEnv(ic, os.Environ())
+	if err != nil {
+		return launcher.ExitLauncherFailed, err
+	}
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	defer stopFollowing()
+	go followCommandTokens(followCtx, ic, log)
+	attrs := map[string]string(nil)
 	if spec.PyEnv != nil {
 		env = withPathFirst(env, spec.PyEnv.Link+"/bin")
 	}
