@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,17 +37,19 @@ func TestSecureLongRunningTokens(t *testing.T) {
 		t.Fatal("ORCA_HADOOP_LIB_DIR (the Hadoop client jars, integration/cluster/cluster.sh jars) is unset")
 	}
 	kinitAs(t, s.Keytab, s.Principal)
-	file := "/user/" + s.User + "/longrun-" + uniqueTag(t) + ".txt"
-	put := exec.Command("java", "-cp", jars+"/*", "org.apache.hadoop.fs.FsShell", "-put", "-f", "/dev/stdin", file)
-	put.Stdin = strings.NewReader("still readable\n")
-	put.Env = append(os.Environ(), "HADOOP_CONF_DIR="+s.ConfDir)
-	if out, err := put.CombinedOutput(); err != nil {
-		t.Fatalf("put %s: %v\n%s", file, err, out)
+	local := filepath.Join(t.TempDir(), "longrun-"+uniqueTag(t)+".txt")
+	if err := os.WriteFile(local, []byte("still readable\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
+	out, err := exec.Command(orcaBin(t), "cache", "put", local).Output()
+	if err != nil {
+		t.Fatalf("cache put: %v", err)
+	}
+	file := strings.TrimSpace(string(out))
 	runFor := maxLife * 5 / 2
-	reads := int(runFor / (20 * time.Second))
+	reads := int(runFor / (25 * time.Second)) // a read every 20 s plus a JVM start
 	cmd := fmt.Sprintf(`for i in $(seq %d); do
-  java -cp '%s/*' org.apache.hadoop.fs.FsShell -cat %s 2>err.txt | sed "s/^/read $i: /" || { cat err.txt; exit 1; }
+  java -cp "$HADOOP_CONF_DIR:%s/*" org.apache.hadoop.fs.FsShell -cat %s 2>err.txt | sed "s/^/read $i: /" || { cat err.txt; exit 1; }
   grep -q . err.txt && grep -i 'token' err.txt | head -3
   sleep 20
 done`, reads, jars, file)
