@@ -143,10 +143,21 @@ func (c *Config) HDFSTokenService(ctx context.Context, r HostResolver) (string, 
 	if ns.HA() {
 		return "ha-hdfs:" + ns.Logical, nil
 	}
-	host, port, _ := net.SplitHostPort(ns.NameNodes[0].Addr)
 	useIP, err := c.Bool("hadoop.security.token.service.use_ip", true)
 	if err != nil {
 		return "", err
+	}
+	return BuildTokenService(ctx, r, ns.NameNodes[0].Addr, useIP)
+}
+
+// BuildTokenService is Hadoop's SecurityUtil.buildTokenService of host:port: with useIP
+// (hadoop.security.token.service.use_ip, default true) the host's address, the first IPv4 one r
+// gives (the JVM prefers IPv4), IPv6 in Java's long form; else the host lower-cased as written.
+// r nil means net.DefaultResolver.
+func BuildTokenService(ctx context.Context, r HostResolver, hostPort string, useIP bool) (string, error) {
+	host, port, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return "", fmt.Errorf("token service of %q: %w", hostPort, err)
 	}
 	if !useIP {
 		return strings.ToLower(host) + ":" + port, nil
@@ -158,11 +169,11 @@ func (c *Config) HDFSTokenService(ctx context.Context, r HostResolver) (string, 
 		}
 		addrs, err := r.LookupIPAddr(ctx, host)
 		if err != nil {
-			return "", fmt.Errorf("resolving NameNode %s for the HDFS token service: %w", host, err)
+			return "", fmt.Errorf("token service of %s: resolve %s: %w", hostPort, host, err)
 		}
 		ip = preferIPv4(addrs)
 		if ip == nil {
-			return "", fmt.Errorf("resolving NameNode %s for the HDFS token service: no address", host)
+			return "", fmt.Errorf("token service of %s: %s has no address", hostPort, host)
 		}
 	}
 	return javaHostAddress(ip) + ":" + port, nil

@@ -134,7 +134,7 @@ func TestHDFSTokenService(t *testing.T) {
 	_, err := fromMap(t, map[string]string{"fs.defaultFS": "hdfs://unknown.hadoop.test"}).
 		HDFSTokenService(context.Background(), r)
 	var dnsErr *net.DNSError
-	if !errors.As(err, &dnsErr) || !strings.Contains(err.Error(), "resolving NameNode unknown.hadoop.test") {
+	if !errors.As(err, &dnsErr) || !strings.Contains(err.Error(), "resolve unknown.hadoop.test") {
 		t.Errorf("unresolvable NameNode: err = %v", err)
 	}
 	if _, err := mustLoad(t, "bad/bad-values", "").HDFSTokenService(context.Background(), r); !errors.Is(err, ErrInvalid) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/orca-yarn/orca-yarn/hadoop/conf"
@@ -133,54 +132,7 @@ func rmService(ctx context.Context, r resolver, rms []string, useIP bool) (strin
 	return strings.Join(parts, ","), nil
 }
 
-// buildTokenService is SecurityUtil.buildTokenService of host:port: the
-// host's address and the port when useIP (hadoop.security.token.service
-// .use_ip, default true), else the host name lower-cased. The address is
-// the first IPv4 one the resolver gives (the JVM prefers IPv4), formatted
-// as InetAddress.getHostAddress does: IPv6 with all eight groups.
+// buildTokenService is SecurityUtil.buildTokenService (conf.BuildTokenService).
 func buildTokenService(ctx context.Context, r resolver, hostPort string, useIP bool) (string, error) {
-	host, port, err := net.SplitHostPort(hostPort)
-	if err != nil {
-		return "", fmt.Errorf("token service of %q: %w", hostPort, err)
-	}
-	if !useIP {
-		return strings.ToLower(host) + ":" + port, nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		addrs, err := r.LookupIPAddr(ctx, host)
-		if err != nil {
-			return "", fmt.Errorf("token service of %s: resolve %s: %w", hostPort, host, err)
-		}
-		ip = preferIPv4(addrs)
-		if ip == nil {
-			return "", fmt.Errorf("token service of %s: %s has no address", hostPort, host)
-		}
-	}
-	return javaHostAddress(ip) + ":" + port, nil
-}
-
-func preferIPv4(addrs []net.IPAddr) net.IP {
-	for _, a := range addrs {
-		if v4 := a.IP.To4(); v4 != nil {
-			return v4
-		}
-	}
-	if len(addrs) > 0 {
-		return addrs[0].IP
-	}
-	return nil
-}
-
-// javaHostAddress formats ip as Java's InetAddress.getHostAddress: dotted
-// IPv4, or eight hex groups without zero compression ("0:0:0:0:0:0:0:1").
-func javaHostAddress(ip net.IP) string {
-	if v4 := ip.To4(); v4 != nil {
-		return v4.String()
-	}
-	groups := make([]string, 8)
-	for i := range groups {
-		groups[i] = strconv.FormatUint(uint64(ip[2*i])<<8|uint64(ip[2*i+1]), 16)
-	}
-	return strings.Join(groups, ":")
+	return conf.BuildTokenService(ctx, r, hostPort, useIP)
 }
