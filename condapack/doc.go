@@ -21,10 +21,17 @@
 //   - ELF RPATH/RUNPATH entries naming a directory of the env by absolute path become
 //     $ORIGIN-relative (in place: the new string is shorter). Entries outside the env are
 //     reported (conda-build and auditwheel never leave them; a hand-built library may).
-//   - Every other file holding the env's prefix (text: any occurrence; binary: conda's rule, each
-//     NUL-terminated string starting with it, rewritten and padded with NULs to its old length)
-//     gets the destination instead. Compiled .pyc files are left (Python replaces their source
-//     path on import); zip archives are left and reported (their CRCs would break).
+//   - Text files holding the env's prefix get the destination instead, every occurrence (at a
+//     path boundary: the prefix is a real path, not a unique placeholder).
+//   - Binaries conda installed from a prefix placeholder (paths_data file_mode "binary") get
+//     conda's rule: each NUL-terminated string starting with the prefix is rewritten with the
+//     destination and padded with NULs to its old length. Other binaries keep their strings and
+//     are reported: without conda's unique placeholder, a linker may have merged another literal
+//     into the path's tail (pyenv's libpython keeps PY_VERSION "3.11.7" as the tail of its
+//     prefix "/root/.pyenv/versions/3.11.7"; rewriting the prefix corrupted sys.version).
+//     Interpreters do not need those strings: CPython finds its prefix from its own location.
+//   - Compiled .pyc files are left (Python replaces their source path on import); zip archives
+//     are left and reported (their CRCs would break).
 //
 // # The destination contract (for the launcher)
 //
@@ -37,15 +44,15 @@
 //     the env's localized directory: LinkDest(envDir) does exactly that (it keeps a link that
 //     already leads to an env with the same manifest, replaces a dangling or foreign link
 //     atomically, and refuses to touch a directory or file there).
-//  2. Dest must be no longer than the env's prefix on the packing host for binary strings to be
-//     rewritten in place (conda packages carry a 255-byte placeholder, so theirs always fit).
-//     The submitter uses /tmp/oy-<16 hex> (24 bytes): the hex is a hash of the HDFS user, the
-//     manifest and the resource visibility (envcache.Dest), so one link on a host serves exactly
-//     one archive, two users never contend for one link in the sticky /tmp, and the link always
-//     leads to that archive's single localized copy (NodeManagers localize a URL+timestamp once
-//     and do not evict it while a container uses it). Archives must therefore be PRIVATE or
-//     PUBLIC, never APPLICATION (deleted when its application ends, while another application's
-//     container might still be using the link).
+//  2. Dest must fit where it is written: binary strings are rewritten only in files conda
+//     installed from a placeholder (255 bytes for conda-build packages, 32 for legacy ones), so
+//     any Dest up to 32 bytes fits. The submitter uses /tmp/oy-<16 hex> (24 bytes): the hex is
+//     a hash of the HDFS user, the manifest and the resource visibility (envcache.Dest), so one
+//     link on a host serves exactly one archive, two users never contend for one link in the
+//     sticky /tmp, and the link always leads to that archive's single localized copy
+//     (NodeManagers localize a URL+timestamp once and do not evict it while a container uses it).
+//     Archives must therefore be PRIVATE or PUBLIC, never APPLICATION (deleted when its
+//     application ends, while another application's container might still use the link).
 //  3. Python itself needs no link: the interpreter finds its prefix from its own location,
 //     scripts find the interpreter next to themselves, and libraries find each other through
 //     $ORIGIN. Without the link only what names Dest breaks: compiled-in paths (a conda binary
@@ -76,8 +83,9 @@
 // the bytes of conda-meta records and dist-info RECORDs, and the env's prefixes; not atimes,
 // ctimes or directory mtimes. Pack re-checks each file (size, mtime, inode, ctime) as it reads
 // it: a change since Scan fails with ErrChanged, so an archive is always exactly its manifest's
-// env. Readers run in parallel into at most 64 MiB of buffers (files above 4 MiB stream in 1 MiB
-// chunks), one goroutine writes the tar in order, and pgzip compresses 1 MiB blocks in parallel.
+// env. Eight readers read in parallel into at most 16 MiB of buffers of two fixed sizes (files
+// above 1 MiB stream in 256 KiB chunks), one goroutine writes the tar in order, and pgzip
+// compresses 1 MiB blocks in parallel (orca-yarn pack of a 1.5 GB env: about 140 MiB peak RSS).
 // Owners are 0/0 with no names; file mtimes are kept in whole seconds (truncated: .pyc files
 // compare them), directories get the newest file's.
 package condapack

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -28,7 +29,7 @@ func (m *Manifest) PackFile(ctx context.Context, out string, o PackOptions) (*St
 			os.Remove(tmp)
 		}
 	}()
-	st, err := m.Pack(ctx, f, o)
+	st, err := m.Pack(ctx, &writeback{f: f}, o)
 	if err != nil {
 		return nil, err
 	}
@@ -47,3 +48,28 @@ func (m *Manifest) PackFile(ctx context.Context, out string, o PackOptions) (*St
 	st.Total += time.Since(t)
 	return st, nil
 }
+
+// writeback starts the kernel writing the archive to disk every writebackEvery bytes, without
+// waiting (sync_file_range SYNC_FILE_RANGE_WRITE), so that the final fsync finds little left and
+// the disk works while the compressor does.
+type writeback struct {
+	f       *os.File
+	off     int64 // bytes written
+	started int64 // bytes handed to writeback
+}
+
+const writebackEvery = 32 << 20
+
+func (w *writeback) Write(b []byte) (int, error) {
+	n, err := w.f.Write(b)
+	w.off += int64(n)
+	if w.off-w.started >= writebackEvery {
+		// Best effort: a filesystem without it just leaves everything to the fsync.
+		_ = syscall.SyncFileRange(int(w.f.Fd()), w.started, w.off-w.started, syncFileRangeWrite)
+		w.started = w.off
+	}
+	return n, err
+}
+
+// syncFileRangeWrite is SYNC_FILE_RANGE_WRITE (linux/fs.h).
+const syncFileRangeWrite = 2

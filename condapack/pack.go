@@ -66,21 +66,19 @@ type Stats struct {
 	Compress time.Duration
 	// Write is the time spent writing the archive file and syncing it (it overlaps Compress:
 	// the compressor writes from its own goroutine).
-	Write    time.Duration
+	Write time.Duration
+	// Total is Walk plus this Pack's wall time (PackFile adds the final sync and rename).
 	Total    time.Duration
 	Warnings []string
 }
 
-// Memory: at most budgetBytes of buffers are in flight between the readers and the writer, and
-// freeBytes more wait for reuse. Reads are latency-bound, not size-bound: a few MiB per reader
-// keep them all busy, and the peak RSS of a pack stays well under 200 MB. Files up to smallMax are read whole;
-// larger ones stream in chunks of chunkSize.
+// Memory: buffers (buffers.go) exist only while reserved from budgetBytes, so that is all the
+// file data a pack holds. Reads are latency-bound, not size-bound: a few hundred KiB per reader
+// keep them all busy. Files up to smallMax are read whole; larger ones stream.
 const (
-	budgetBytes = 24 << 20
-	freeBytes   = 32 << 20 // freed buffers kept for reuse
+	budgetBytes = 16 << 20
 	smallMax    = 1 << 20
-	chunkSize   = 1 << 20
-	streamDepth = 4
+	streamDepth = 4 // chunks of a streamed file queued for the writer
 )
 
 // Pack writes the archive of m to w. The env is re-checked as it is read: a file whose size or
@@ -97,7 +95,8 @@ func (m *Manifest) Pack(ctx context.Context, w io.Writer, o PackOptions) (*Stats
 	if o.Workers <= 0 {
 		o.Workers = 8
 	}
-	p := &packer{m: m, o: o, rep: newReplacer(m.olds, o.Dest), stats: &Stats{Walk: m.Walk}, bufs: newBufPools(freeBytes)}
+	p := &packer{m: m, o: o, rep: newReplacer(m.olds, o.Dest), counter: newReplacer(m.olds, ""),
+		stats: &Stats{Walk: m.Walk}, bufs: &bufPool{}}
 	out := &timedWriter{w: w}
 	sink, closeSink, err := p.sink(out)
 	if err != nil {
@@ -118,11 +117,12 @@ func (m *Manifest) Pack(ctx context.Context, w io.Writer, o PackOptions) (*Stats
 	}
 	g.Go(func() error {
 		err := p.write(gctx, tar.NewWriter(sink), budget, order)
-		if err == nil {
-			t := time.Now()
-			err = closeSink()
-			p.stats.Compress += time.Since(t)
+		t := time.Now()
+		// Closed on failure too: that ends the compressor's goroutines.
+		if cerr := outputErr(closeSink()); err == nil {
+			err = cerr
 		}
+		p.stats.Compress += time.Since(t)
 		if err != nil {
 			budget.cancel()
 		}
@@ -148,12 +148,13 @@ func (m *Manifest) Pack(ctx context.Context, w io.Writer, o PackOptions) (*Stats
 
 // packer is one Pack in progress.
 type packer struct {
-	m     *Manifest
-	o     PackOptions
-	rep   *replacer
-	stats *Stats
+	m       *Manifest
+	o       PackOptions
+	rep     *replacer // old prefixes to the destination
+	counter *replacer // the same prefixes, counted only
+	stats   *Stats
 
-	bufs *bufPools
+	bufs *bufPool
 
 	mu       sync.Mutex
 	warnings []string
@@ -182,9 +183,9 @@ func (p *packer) sink(w io.Writer) (io.Writer, func() error, error) {
 	if err != nil {
 		return nil, nil, errorf(ErrOutput, "gzip: %v", err)
 	}
-	// 1 MiB blocks, two per core in flight (capped: each costs ~3 MiB): enough to keep every core
-	// compressing while the writer hands over the next block.
-	if err := gz.SetConcurrency(1<<20, min(max(2*runtime.GOMAXPROCS(0), 2), 16)); err != nil {
+	// 1 MiB blocks, three per core in flight (capped: each costs ~3 MiB): one compressing and two
+	// queued per core keep every core busy through the writer's short waits for file data.
+	if err := gz.SetConcurrency(1<<20, min(max(3*runtime.GOMAXPROCS(0), 3), 16)); err != nil {
 		return nil, nil, errorf(ErrOutput, "gzip: %v", err)
 	}
 	return gz, gz.Close, nil
@@ -193,10 +194,9 @@ func (p *packer) sink(w io.Writer) (io.Writer, func() error, error) {
 // slot is one entry on its way from a reader to the writer, in archive order.
 type slot struct {
 	e        *entry
-	ready    chan struct{} // closed when size/data (or stream) and err are set
+	ready    chan struct{} // closed when size and chunks (or stream) and err are set
 	size     int64
-	data     []byte
-	buf      *[]byte    // pooled buffer behind data, returned after writing
+	chunks   []chunk    // small files: the archived bytes
 	stream   chan chunk // large files: chunks, closed at the end (then err is final)
 	err      error
 	reserved int64
@@ -212,9 +212,10 @@ func (p *packer) dispatch(ctx context.Context, b *budget, order, work chan<- *sl
 	for _, e := range p.m.entries {
 		s := &slot{e: e, ready: make(chan struct{})}
 		if e.isRegular() && e.hardOf == "" {
-			s.reserved = int64(classSize(int(e.size) + 1))
+			s.reserved = reserveFor(e.size)
 			if e.size > smallMax {
-				s.reserved = (streamDepth + 2) * streamBuf
+				// Queued chunks, one being read, one being written, one for textDelta.
+				s.reserved = (streamDepth + 3) * bufCap
 			}
 			if err := b.acquire(ctx, s.reserved); err != nil {
 				return err

@@ -121,8 +121,8 @@ func TestPackLargeFiles(t *testing.T) {
 	f := newCondaEnv(t)
 	var bin, text bytes.Buffer
 	for i := 0; bin.Len() < 3*smallMax; i++ {
-		// Strings land at every alignment against 1 MiB chunks.
-		bin.Write(bytes.Repeat([]byte{0xAB}, 1+i*7919%chunkSize))
+		// Strings land at every alignment against the read chunks.
+		bin.Write(bytes.Repeat([]byte{0xAB}, 1+i*7919%readSize))
 		bin.WriteString(f.prefix + "/lib/x\x00")
 	}
 	for text.Len() < 2*smallMax {
@@ -130,6 +130,10 @@ func TestPackLargeFiles(t *testing.T) {
 	}
 	f.file("lib/big.so", bin.String(), 0o755)
 	f.file("share/big.txt", text.String(), 0o644)
+	// conda installed big.so in binary mode from a placeholder: its strings are ours to rewrite.
+	f.file("conda-meta/big-1-0.json", `{"name":"big","version":"1","build":"0","files":["lib/big.so"],`+
+		`"paths_data":{"paths":[{"_path":"lib/big.so","path_type":"hardlink","file_mode":"binary",`+
+		`"prefix_placeholder":"/opt/conda-bld/placeholder_placeholder_placeholder_placeholder_placeholder_placeholder_placeholder"}]}}`, 0o644)
 	m := f.mustScan()
 	data, st := pack(t, m, PackOptions{Dest: dest})
 	got := byName(readArchive(t, data))
@@ -211,14 +215,17 @@ func TestPackVenv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := pack(t, m, PackOptions{Dest: dest})
+	data, st := pack(t, m, PackOptions{Dest: dest})
+	if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "bin/python3.11: 1 compiled-in string(s) hold the old prefix") {
+		t.Errorf("warnings %q", st.Warnings)
+	}
 	got := byName(readArchive(t, data))
 	py := got["bin/python3.11"]
 	if py.hdr.Typeflag != tar.TypeReg || !bytes.HasPrefix(py.data, []byte("\x7fELF base interpreter")) {
 		t.Fatalf("bin/python3.11 must be the base's interpreter itself: %+v", py.hdr)
 	}
-	if bytes.Contains(py.data, []byte(base)) {
-		t.Error("the interpreter still names the base prefix")
+	if !bytes.Contains(py.data, []byte(base)) {
+		t.Error("the interpreter's compiled-in base prefix was rewritten: only conda placeholders may be")
 	}
 	for _, l := range []string{"bin/python", "bin/python3"} {
 		if h := got[l].hdr; h.Typeflag != tar.TypeSymlink || h.Linkname != "python3.11" {
@@ -237,6 +244,30 @@ func TestPackVenv(t *testing.T) {
 	}
 	if s := string(got["bin/tool"].data); !strings.Contains(s, `/python" "$0" "$@"`) {
 		t.Errorf("bin/tool: %q", s)
+	}
+}
+
+// TestCompiledStringsOfUnmanagedBinaries: a binary conda did not install with a placeholder keeps
+// its strings. The linker may have merged another literal into a path's tail (pyenv's libpython:
+// PY_VERSION "3.11.7" is the tail of "/root/.pyenv/versions/3.11.7"); rewriting the path would
+// change that literal too.
+func TestCompiledStringsOfUnmanagedBinaries(t *testing.T) {
+	f := newCondaEnv(t)
+	lib := "\x7fELF not really\x00" + f.prefix + "/3.11.7\x00other\x00"
+	f.file("lib/libpython3.11.so.1.0", lib, 0o755)
+	f.file("share/data.bin", "\x00\x01"+f.prefix+"/x\x00", 0o644)
+	m := f.mustScan()
+	data, st := pack(t, m, PackOptions{Dest: dest})
+	got := byName(readArchive(t, data))
+	if string(got["lib/libpython3.11.so.1.0"].data) != lib {
+		t.Error("an unmanaged binary's strings were rewritten")
+	}
+	if len(st.Warnings) != 2 {
+		t.Errorf("warnings %q: want one per file", st.Warnings)
+	}
+	var buf bytes.Buffer
+	if _, err := m.Pack(context.Background(), &buf, PackOptions{Dest: dest, Strict: true}); !errors.Is(err, ErrRefused) {
+		t.Errorf("strict: %v", err)
 	}
 }
 

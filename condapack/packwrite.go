@@ -81,10 +81,15 @@ func (p *packer) writeEntry(ctx context.Context, tw *tar.Writer, s *slot, fixed 
 		return nil
 	}
 	if s.stream == nil {
-		_, err := tw.Write(s.data)
-		p.bufs.put(s.buf)
-		s.data, s.buf = nil, nil
-		return outputErr(err)
+		for i, c := range s.chunks {
+			_, err := tw.Write(c.data)
+			p.bufs.put(c.buf)
+			s.chunks[i] = chunk{}
+			if err != nil {
+				return outputErr(err)
+			}
+		}
+		return nil
 	}
 	for {
 		// Waiting for the next chunk is reading time, not compressing time.

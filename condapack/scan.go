@@ -61,14 +61,7 @@ type Manifest struct {
 // state. It reads only metadata, conda-meta records and dist-info RECORDs, unless Verify.
 func Scan(ctx context.Context, env *Env, o ScanOptions) (*Manifest, error) {
 	start := time.Now()
-	var meta *condaMeta
-	if env.Kind == KindConda {
-		var err error
-		if meta, err = readCondaMeta(env.Prefix); err != nil {
-			return nil, err
-		}
-	}
-	t, err := collect(env, meta)
+	t, meta, err := collect(env)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -28,8 +29,12 @@ type entry struct {
 	target    string // symlink target as on disk
 	// hardOf is the rel of the first entry (in archive order) sharing this one's inode: the
 	// member becomes a hard link to it.
-	hardOf  string
-	managed *managedFile
+	hardOf string
+	// condaMode is how conda installed the file ("text", "binary", or "" for neither), and
+	// placeholder the length of the prefix placeholder it replaced: all that Pack needs of the
+	// conda-meta records, which are dropped after Scan.
+	condaMode   string
+	placeholder int
 }
 
 // src is the absolute path the entry is read from.
@@ -68,40 +73,89 @@ type tree struct {
 
 func newTree() *tree { return &tree{byRel: map[string]*entry{}} }
 
+// walkers stat in parallel: a warm walk is syscall-bound (one lstat per path) and a cold one
+// latency-bound, so more walkers than cores pay off in both.
+const walkers = 8
+
 // walk adds everything under root as rel-prefixed entries. skip decides per archive path; a
-// skipped directory is not descended into.
-func (t *tree) walk(root, relBase string, skip func(rel string, d fs.DirEntry) bool) error {
+// skipped directory is not descended into, nor is a symlink to one.
+func (t *tree) walk(root, relBase string, skip func(rel string, dir bool) bool) error {
 	// Every path below is treeRoot+"/"+rel: one string for all entries (see entry.root).
 	treeRoot := strings.TrimSuffix(root, "/"+filepath.FromSlash(relBase))
 	if relBase == "" {
 		treeRoot = root
 	}
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	type dir struct{ path, rel string }
+	var (
+		mu       sync.Mutex
+		cond     = sync.NewCond(&mu)
+		queue    = []dir{{root, relBase}}
+		pending  = 1 // directories queued or being read
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	visit := func(d dir) ([]*entry, []dir, []string, error) {
+		names, err := os.ReadDir(d.path)
 		if err != nil {
-			return errorf(ErrNotEnv, "walk %s: %v", p, err)
+			return nil, nil, nil, errorf(ErrNotEnv, "walk %s: %v", d.path, err)
 		}
-		r, _ := filepath.Rel(root, p)
-		if r == "." {
-			return nil
-		}
-		rel := path.Join(relBase, filepath.ToSlash(r))
-		if skip != nil && skip(rel, d) {
-			if d.IsDir() {
-				return filepath.SkipDir
+		var found []*entry
+		var sub []dir
+		var warn []string
+		for _, n := range names {
+			rel := path.Join(d.rel, n.Name())
+			if skip != nil && skip(rel, n.IsDir()) {
+				continue
 			}
-			return nil
+			p := d.path + "/" + n.Name()
+			e, err := lstatEntry(p, rel, treeRoot)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if e == nil {
+				warn = append(warn, fmt.Sprintf("%s: not a file, directory or symlink; left out", p))
+				continue
+			}
+			found = append(found, e)
+			if e.isDir() {
+				sub = append(sub, dir{p, rel})
+			}
 		}
-		e, err := lstatEntry(p, rel, treeRoot)
-		if err != nil {
-			return err
-		}
-		if e == nil {
-			t.warnings = append(t.warnings, fmt.Sprintf("%s: not a file, directory or symlink; left out", p))
-			return nil
-		}
-		t.byRel[rel] = e
-		return nil
-	})
+		return found, sub, warn, nil
+	}
+	for range walkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mu.Lock()
+			defer mu.Unlock()
+			for {
+				for len(queue) == 0 && pending > 0 && firstErr == nil {
+					cond.Wait()
+				}
+				if pending == 0 || firstErr != nil {
+					return
+				}
+				d := queue[len(queue)-1]
+				queue = queue[:len(queue)-1]
+				mu.Unlock()
+				found, sub, warn, err := visit(d)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				for _, e := range found {
+					t.byRel[e.rel] = e
+				}
+				t.warnings = append(t.warnings, warn...)
+				queue = append(queue, sub...)
+				pending += len(sub) - 1
+				cond.Broadcast()
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
 }
 
 // lstatEntry describes path p, archived as rel; root is the tree root p is under (interned by
@@ -159,10 +213,10 @@ func (t *tree) sorted() []*entry {
 	return out
 }
 
-// collect walks the env (and a venv's base) into a tree.
-func collect(env *Env, meta *condaMeta) (*tree, error) {
+// collect walks the env (and a venv's base) into a tree, and reads a conda env's conda-meta.
+func collect(env *Env) (*tree, *condaMeta, error) {
 	t := newTree()
-	skip := func(rel string, d fs.DirEntry) bool {
+	skip := func(rel string, dir bool) bool {
 		top, _, nested := strings.Cut(rel, "/")
 		if !nested && (top == infoFile || strings.HasSuffix(top, "~") || strings.HasSuffix(top, ".DS_STORE")) {
 			return true
@@ -173,158 +227,52 @@ func collect(env *Env, meta *condaMeta) (*tree, error) {
 		if !nested && condaSkipTop[top] {
 			return true
 		}
-		if condaSkipUnmanaged[rel] {
-			_, managed := meta.files[rel]
-			return !managed
-		}
 		return false
 	}
 	if env.Kind == KindVenv {
-		skip = func(rel string, d fs.DirEntry) bool { return rel == "pyvenv.cfg" || rel == infoFile }
+		skip = func(rel string, dir bool) bool { return rel == "pyvenv.cfg" || rel == infoFile }
 	}
-	if err := t.walk(env.Prefix, "", skip); err != nil {
-		return nil, err
+	// conda-meta is parsed while the tree is walked; both take a while on a large env.
+	type metaResult struct {
+		m   *condaMeta
+		err error
+	}
+	metaDone := make(chan metaResult, 1)
+	if env.Kind == KindConda {
+		go func() {
+			m, err := readCondaMeta(env.Prefix)
+			metaDone <- metaResult{m, err}
+		}()
+	} else {
+		metaDone <- metaResult{}
+	}
+	walkErr := t.walk(env.Prefix, "", skip)
+	mr := <-metaDone
+	if walkErr != nil {
+		return nil, nil, walkErr
+	}
+	if mr.err != nil {
+		return nil, nil, mr.err
+	}
+	meta := mr.m
+	if meta != nil {
+		for rel := range condaSkipUnmanaged {
+			if _, managed := meta.files[rel]; !managed {
+				delete(t.byRel, rel)
+			}
+		}
 	}
 	if env.Kind == KindVenv {
 		if err := addBase(t, env); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if meta != nil {
 		for rel, e := range t.byRel {
-			if m, ok := meta.files[rel]; ok {
-				m := m
-				e.managed = &m
+			if m, ok := meta.files[rel]; ok && m.data != nil && m.data.FileMode != "" {
+				e.condaMode, e.placeholder = m.data.FileMode, len(m.data.PrefixPlaceholder)
 			}
 		}
 	}
-	return t, nil
-}
-
-// addBase merges what a venv's base interpreter needs into the tree: the real interpreter as
-// bin/pythonX.Y, the standard library (lib/pythonX.Y without its site-packages: the venv's own
-// replaces it) and, from the base's lib/, the shared libraries the interpreter and the standard
-// library's extension modules load (their DT_NEEDED closure). What a library reads at run time
-// that is not a shared library (a conda base's ssl/ or share/terminfo) is not included.
-func addBase(t *tree, env *Env) error {
-	base := env.Base
-	lib := "lib/python" + env.Python
-	siteRel := lib + "/site-packages"
-	venvOwn := map[string]*entry{}
-	for rel, e := range t.byRel {
-		venvOwn[rel] = e
-	}
-	if err := t.walk(filepath.Join(base, filepath.FromSlash(lib)), lib, func(rel string, d fs.DirEntry) bool {
-		return rel == siteRel || strings.HasPrefix(rel, siteRel+"/")
-	}); err != nil {
-		return err
-	}
-	for rel, e := range venvOwn { // the venv's own files win over the base's
-		t.byRel[rel] = e
-	}
-	interp := "python" + env.Python
-	realInterp, err := filepath.EvalSymlinks(filepath.Join(base, "bin", interp))
-	if err != nil {
-		return errorf(ErrNotEnv, "venv %s: base interpreter: %v", env.Prefix, err)
-	}
-	ie, err := lstatEntry(realInterp, "bin/"+interp, "")
-	if err != nil {
-		return err
-	}
-	if ie == nil || !ie.isRegular() {
-		return errorf(ErrNotEnv, "venv %s: base interpreter %s is not a regular file", env.Prefix, realInterp)
-	}
-	// The venv's bin/python* point at the base interpreter; in a self-contained prefix they
-	// become links to the real file next to them.
-	for rel, e := range t.byRel {
-		if !strings.HasPrefix(rel, "bin/") || strings.Count(rel, "/") != 1 || !e.isLink() {
-			continue
-		}
-		if r, err := filepath.EvalSymlinks(e.src()); err == nil && r == realInterp {
-			e.target = interp
-		}
-	}
-	t.byRel["bin/"+interp] = ie
-	if err := addLibClosure(t, base, env); err != nil {
-		return err
-	}
-	env.Interpreter = "bin/" + interp
-	return nil
-}
-
-// addLibClosure adds the base's shared libraries that ELF files from the base (the interpreter,
-// lib-dynload modules) need, following DT_NEEDED through their RPATH/RUNPATH and the base's lib/.
-func addLibClosure(t *tree, base string, env *Env) error {
-	baseLib := filepath.Join(base, "lib")
-	var queue []*entry
-	for _, e := range t.byRel {
-		if e.isRegular() && strings.HasPrefix(e.src(), base+"/") {
-			queue = append(queue, e)
-		}
-	}
-	seen := map[string]bool{}
-	for len(queue) > 0 {
-		e := queue[0]
-		queue = queue[1:]
-		if seen[e.src()] {
-			continue
-		}
-		seen[e.src()] = true
-		needed, dirs, err := elfNeeds(e.src())
-		if err != nil || needed == nil {
-			continue // not ELF, or not one debug/elf can read: nothing to follow
-		}
-		for _, name := range needed {
-			for _, dir := range append(dirs, baseLib) {
-				dir = strings.ReplaceAll(dir, "$ORIGIN", filepath.Dir(e.src()))
-				dir = strings.ReplaceAll(dir, "${ORIGIN}", filepath.Dir(e.src()))
-				cand := filepath.Join(dir, name)
-				real, err := filepath.EvalSymlinks(cand)
-				if err != nil || !strings.HasPrefix(real, base+"/") {
-					continue
-				}
-				if err := addBaseFile(t, base, cand, &queue); err != nil {
-					return err
-				}
-				if err := addBaseFile(t, base, real, &queue); err != nil {
-					return err
-				}
-				break
-			}
-		}
-	}
-	return nil
-}
-
-func addBaseFile(t *tree, base, p string, queue *[]*entry) error {
-	clean := filepath.Clean(p)
-	r, err := filepath.Rel(base, clean)
-	if err != nil || r == ".." || strings.HasPrefix(r, "../") {
-		return nil
-	}
-	rel := filepath.ToSlash(r)
-	if _, ok := t.byRel[rel]; ok {
-		return nil
-	}
-	e, err := lstatEntry(clean, rel, base)
-	if err != nil || e == nil {
-		return err
-	}
-	t.byRel[rel] = e
-	for d := path.Dir(rel); d != "."; d = path.Dir(d) { // parents, so the tar has their modes
-		if _, ok := t.byRel[d]; ok {
-			break
-		}
-		pe, err := lstatEntry(filepath.Join(base, filepath.FromSlash(d)), d, base)
-		if err != nil {
-			return err
-		}
-		if pe != nil {
-			t.byRel[d] = pe
-		}
-	}
-	if e.isRegular() {
-		*queue = append(*queue, e)
-	}
-	return nil
+	return t, meta, nil
 }

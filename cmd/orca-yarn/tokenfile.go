@@ -94,4 +94,3 @@ func followCommandTokens(ctx context.Context, ic *inContainer, log *logrus.Entry
 		log.WithField("version", version).Info("the command's delegation tokens were refreshed")
 	}
 }
-

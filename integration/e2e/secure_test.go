@@ -123,4 +123,3 @@ func waitLogs(t *testing.T, id, want string) string {
 	t.Fatalf("orca-yarn logs %s never showed %q:\n%s", id, want, out)
 	return ""
 }
-
