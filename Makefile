@@ -8,7 +8,7 @@ FUZZ_SMOKE ?= 3000x
 FUZZ_BUDGET ?= 30s
 TEST_LOG_DIR := .cache/test-logs
 
-.PHONY: help deps build test test-unit test-integration test-integration-qop test-secure test-long fuzz fuzz-smoke cluster-up cluster-down cluster-status \
+.PHONY: help deps build test test-unit test-integration test-integration-qop test-secure test-long test-python fuzz fuzz-smoke cluster-up cluster-down cluster-status \
 	proto proto-check bench demo clean
 
 help: ## list the targets
@@ -25,6 +25,7 @@ test: deps ## everything: unit, fuzz smoke, generated-code check, then integrati
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory test-integration
+	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-integration-qop
 	$(MAKE) --no-print-directory test-secure
 	$(MAKE) --no-print-directory test-long
@@ -53,6 +54,12 @@ test-integration-qop: build ## the Go-AM tests again under SASL integrity and pr
 	    scripts/gotest.sh integration-$${p%%:*} -tags integration -count=1 -run 'TestGoAM' ./integration/e2e; \
 	done
 	$(CLUSTER) up >/dev/null
+
+test-python: build ## the Python package: the wheel (with the binary), local mode, and YARN on the local cluster
+	@mkdir -p $(TEST_LOG_DIR)
+	@if [ -z "$${HADOOP_CONF_DIR:-}" ]; then $(CLUSTER) up | grep '^export HADOOP_CONF_DIR=' | tail -n 1 > $(TEST_LOG_DIR)/cluster.env; \
+	  else echo "export HADOOP_CONF_DIR=$$HADOOP_CONF_DIR" > $(TEST_LOG_DIR)/cluster.env; fi
+	source $(TEST_LOG_DIR)/cluster.env && ORCA_REQUIRE_CLUSTER=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn python/run-tests.sh
 
 # The Kerberized cluster (MIT KDC, privacy QOP) runs beside the plain one; every test that needs
 # it (RequireSecure) must run here, none may skip.
