@@ -25,10 +25,10 @@ test: deps ## everything: unit, fuzz smoke, generated-code check, then integrati
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory test-integration
-	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-integration-qop
 	$(MAKE) --no-print-directory test-secure
 	$(MAKE) --no-print-directory test-long
+	$(MAKE) --no-print-directory test-python
 
 test-unit: ## unit tests (no cluster needed; integration tests skip with a message)
 	scripts/gotest.sh unit -race -count=1 ./...
