@@ -96,7 +96,8 @@ func runLocalDriver(ctx context.Context, c *cli.Context, cl *submitter.Cluster, 
 	python := sub.Env.LocalPython()
 	d := exec.CommandContext(ctx, python, append([]string{plan.Script}, plan.Args...)...)
 	d.Stdout, d.Stderr = c.App.Writer, c.App.ErrWriter
-	d.Env = raynode.DriverEnv(os.Environ(), ready.Info.ClientAddress, tokenFile)
+	env := setEnv(setEnv(os.Environ(), "ORCA_YARN_ROLE", "driver"), "ORCA_YARN_APP_ID", sub.ID.String())
+	d.Env = raynode.DriverEnv(env, ready.Info.ClientAddress, tokenFile)
 	logger(c).WithFields(logrus.Fields{"python": python, "ray": ready.Info.ClientAddress}).Info("driver started on the client")
 	err = d.Run()
 	var ee *exec.ExitError

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 
 	"github.com/orca-yarn/orca-yarn/launcher/raynode"
 )
@@ -67,7 +68,9 @@ func (o *Options) waitReady(ctx context.Context, gcs string, nodeDone <-chan err
 func (o *Options) runDriver(ctx context.Context, gcs string) (int, error) {
 	d := exec.CommandContext(ctx, o.Python, append([]string{o.Script}, o.Args...)...)
 	d.Dir, d.Stdout, d.Stderr = o.Dir, o.Stdout, o.Stderr
-	d.Env = raynode.DriverEnv(o.Environ, gcs, o.TokenFile)
+	// The driver is a role of its own: a program that calls init_orca_context finds it is one
+	// already and joins this cluster instead of starting another.
+	d.Env = raynode.DriverEnv(setEnv(o.Environ, "ORCA_YARN_ROLE", "driver"), gcs, o.TokenFile)
 	o.Log.WithField("script", o.Script).Info("driver started")
 	err := d.Run()
 	var ee *exec.ExitError
@@ -80,4 +83,15 @@ func (o *Options) runDriver(ctx context.Context, gcs string) (int, error) {
 		return 1, fmt.Errorf("rayrole: driver: %w", err)
 	}
 	return 1, fmt.Errorf("rayrole: start the driver %s %s: %w", o.Python, o.Script, err)
+}
+
+// setEnv sets key in env, replacing any entry of it.
+func setEnv(env []string, key, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, key+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, key+"="+value)
 }
