@@ -56,7 +56,9 @@ for s in "${sources[@]}"; do
 done
 if [ "$(id -u)" = 0 ]; then
   # root writes through any mode: check what YARN did instead (0555/0500 files, no write bit).
-  writable=$(find "$E" -type f -perm /222 2>/dev/null | head -n 3)
+  # Bytecode caches are left out: a python run as root writes them into the localized copy,
+  # which the NodeManager keeps for later applications.
+  writable=$(find "$E" -type f -perm /222 -not -path '*/__pycache__/*' 2>/dev/null | head -n 3)
   if [ -z "$writable" ]; then
     ok "$E is read-only by mode (no file has a write bit; running as root, which ignores modes)"
   elif [ "${ORCA_VERIFY_ALLOW_WRITABLE:-0}" != 1 ]; then
