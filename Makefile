@@ -69,11 +69,11 @@ test-secure: build ## Kerberos tests against the local secure cluster (SECURE=1 
 	source $(TEST_LOG_DIR)/cluster-secure.env && ORCA_REQUIRE_SECURE=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn \
 	  scripts/gotest.sh integration-secure -tags integration -count=1 -p 1 -timeout 20m -run 'Secure|Kerberos|KDC|JavaGSS' ./hadoop/... ./integration/...
 
-# Delegation tokens outlived: the secure cluster restarts with a 1 min renew interval and a 4 min
-# max lifetime, and an application with --keytab reads HDFS for 10 min (about 11 min in all).
+# Delegation tokens outlived: the secure cluster restarts with a 30 s renew interval and a 2 min
+# max lifetime, and an application with --keytab reads HDFS for 5 min (about 6 min in all).
 test-long: build ## the long-running token test on a secure cluster with short token lifetimes
 	@mkdir -p $(TEST_LOG_DIR)
-	SECURE=1 ORCA_RPC_PROTECTION=privacy ORCA_TOKEN_RENEW_INTERVAL_MS=60000 ORCA_TOKEN_MAX_LIFETIME_MS=240000 \
+	SECURE=1 ORCA_RPC_PROTECTION=privacy ORCA_TOKEN_RENEW_INTERVAL_MS=30000 ORCA_TOKEN_MAX_LIFETIME_MS=120000 \
 	  $(CLUSTER) up | grep '^export ' > $(TEST_LOG_DIR)/cluster-long.env
 	source $(TEST_LOG_DIR)/cluster-long.env && ORCA_REQUIRE_SECURE=1 ORCA_REQUIRE_LONG=1 ORCA_YARN_BIN=$(CURDIR)/bin/orca-yarn \
 	  ORCA_HADOOP_LIB_DIR=$$($(CLUSTER) jars) \

@@ -15,7 +15,7 @@ import (
 )
 
 // An application that outlives its delegation tokens' max lifetime (the secure cluster of
-// `make test-long`: renew interval 1 min, max lifetime 4 min) keeps reading HDFS for 2.5 max
+// `make test-long`: renew interval 30 s, max lifetime 2 min) keeps reading HDFS for 2.5 max
 // lifetimes: with --keytab the AM fetches new tokens before the current ones stop working and
 // every later process of the command (a fresh JVM per read here, as a new SparkSession would be)
 // finds them in HADOOP_TOKEN_FILE_LOCATION. A read that fails fails the application.
