@@ -141,6 +141,10 @@ func killCommand() *cli.Command {
 				if err := cl.RM.Kill(ctx, r.ID, "killed with orca-yarn kill by "+cl.User); err != nil {
 					return fmt.Errorf("%w: kill %s: %w", submitter.ErrCluster, r.ID, err)
 				}
+				// A killed AM gets no chance to remove the staging directory (with the app secret).
+				if err := cl.CleanupStaging(ctx, r.ID); err != nil {
+					logger(c).WithError(err).Warn("staging directory not removed")
+				}
 				fmt.Fprintf(c.App.Writer, "%s killed\n", r.ID)
 			}
 			return nil
