@@ -66,7 +66,7 @@ class Bench:
             if p.returncode != 0 or not res.get("ray_address"):
                 raise RuntimeError("submit exited %d: %s" % (
                     p.returncode, res.get("diagnostics") or p.stderr.strip()[-300:]))
-            self.env_path = res["env_path"]
+            self.env_path = run["env_path"] = res["env_path"]
             status = get_json("%s/proxy/%s/v1/status" % (self.web, app_id))
             tl = {k: epoch(v) for k, v in status.get("timeline", {}).items()}
             started = rm_app(self.web, app_id)["startedTime"] / 1000
@@ -175,28 +175,32 @@ class Bench:
 
     def spark(self):
         a = self.a
-        m = self.peer([sys.executable, os.path.join(HERE, "spark_ray.py"), "--env", self.env_path,
-                       "--spark-archive", a.spark_archive, "--executors", str(a.nodes),
-                       "--cores", str(a.cores), "--memory", str(a.memory)])
-        run = {"t0": m["t0"], "app_id": m.get("app_id")}
-        if "error" in m:
-            run["error"] = m["error"]
-        else:
-            started = rm_app(self.web, m["app_id"])["startedTime"] / 1000
-            run["split"] = {
-                "submit": started - m["t0"],
-                "session": m["t_session"] - started,
-                "setup_ray_cluster": m["t_ray_ready"] - m["t_session"],
-            }
-            run["total"] = m["t_ray_ready"] - m["t0"]
-        if run["app_id"]:
-            wait_finished(self.web, run["app_id"])
-            # Ray on Spark's head runs on the driver, outside any container: found by its temp
-            # dir (/tmp/ray-<port>-<id>), which it leaves behind with a .lock file beside it.
-            tmp = m.get("temp_dir")
-            run["leftover_processes"] = leftovers(run["app_id"], tmp)
-            if tmp and tmp.startswith("/tmp/ray-"):
-                subprocess.run(["rm", "-rf", tmp, tmp + ".lock"])
+        # Ray on Spark's temp dirs go under a root of this run's own (ray_temp_root_dir), so
+        # that its processes can be found by path and what it leaves (a .lock file even after
+        # a clean shutdown) removed, without touching anyone else's. Short: socket paths in it
+        # must stay within 107 bytes.
+        root = tempfile.mkdtemp(prefix="rsp", dir="/tmp")
+        try:
+            m = self.peer([sys.executable, os.path.join(HERE, "spark_ray.py"), "--env", self.env_path,
+                           "--spark-archive", a.spark_archive, "--executors", str(a.nodes),
+                           "--cores", str(a.cores), "--memory", str(a.memory), "--temp-root", root])
+            run = {"t0": m["t0"], "app_id": m.get("app_id")}
+            if "error" in m:
+                run["error"] = m["error"]
+            else:
+                started = rm_app(self.web, m["app_id"])["startedTime"] / 1000
+                run["split"] = {
+                    "submit": started - m["t0"],
+                    "session": m["t_session"] - started,
+                    "setup_ray_cluster": m["t_ray_ready"] - m["t_session"],
+                }
+                run["total"] = m["t_ray_ready"] - m["t0"]
+            if run["app_id"]:
+                wait_finished(self.web, run["app_id"])
+                # The head runs on the driver, outside any container: found by the root.
+                run["leftover_processes"] = leftovers(run["app_id"], root + "/")
+        finally:
+            subprocess.run(["rm", "-rf", root])
         return run
 
 
@@ -285,7 +289,10 @@ def main():
             if wanted(t):
                 one(t, True)
         i += 1
-    out = {"env_path": b.env_path, "nodes": a.nodes, "cores": a.cores, "memory_mib": a.memory,
+    # The env's path is its content hash: a second path means the env changed during the run
+    # (so that orca-yarn packed, uploaded and localized it again, cold).
+    paths = sorted(set(r["env_path"] for r in runs.get("orca", []) if r.get("env_path")))
+    out = {"env_path": b.env_path, "env_paths": paths, "nodes": a.nodes, "cores": a.cores, "memory_mib": a.memory,
            "runs_wanted": a.runs, "quiet_load": a.quiet_load, "errors": errors}
     for t in tools:
         out[t] = summary(runs[t])

@@ -15,7 +15,7 @@ alive. Its own pacing is left at Ray's defaults (a fixed 20 s wait for the head,
 polled every 3 s): that is what a user of the API gets.
 
 Writes one JSON object to --result once Ray is ready (or on failure): epoch timestamps of the
-milestones, the Spark app id, Ray on Spark's temp dir, and "error" on failure. The Ray cluster and
+milestones, the Spark app id, and "error" on failure. The Ray cluster and
 Spark are then stopped before exiting, outside the timed part. (Ray's head prints to stdout, so the
 result does not go there.)
 """
@@ -37,6 +37,7 @@ def main():
     p.add_argument("--heap", type=int, default=1024, help="MiB of JVM heap inside --memory")
     p.add_argument("--ray-memory", type=int, default=1600 * 1000 * 1000)
     p.add_argument("--object-store", type=int, default=700 * 1000 * 1000)
+    p.add_argument("--temp-root", help="ray_temp_root_dir (Ray on Spark makes ray-<port>-<id> in it)")
     p.add_argument("--result", required=True, help="file to write the JSON result to")
     a = p.parse_args()
 
@@ -49,7 +50,7 @@ def main():
     os.environ["RAY_AUTH_MODE"] = "disabled"
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     from pyspark.sql import SparkSession
-    from ray.util.spark import cluster_init, setup_ray_cluster, shutdown_ray_cluster
+    from ray.util.spark import setup_ray_cluster, shutdown_ray_cluster
 
     spark = None
     try:
@@ -76,17 +77,16 @@ def main():
                  .getOrCreate())
         out["t_session"] = time.time()
         out["app_id"] = spark.sparkContext.applicationId
-        out["temp_dir"] = None
         address, _ = setup_ray_cluster(
             max_worker_nodes=a.executors,
             num_cpus_worker_node=a.cores,
             num_gpus_worker_node=0,
             memory_worker_node=a.ray_memory,
             object_store_memory_worker_node=a.object_store,
+            ray_temp_root_dir=a.temp_root,
         )
         out["t_ray_ready"] = time.time()
         out["ray_address"] = address
-        out["temp_dir"] = cluster_init._active_ray_cluster.temp_dir
         # setup_ray_cluster also returns when its workers stop making progress for 120 s, with
         # fewer than asked for: count them (untimed) so that such a run is not taken as ready.
         import ray
