@@ -8,6 +8,9 @@ cd "$(dirname "$0")/../.."
 RUNS=${BENCH_RAY_RUNS:-3}
 NODES=3 CORES=2 MEMORY=3072
 log() { echo "60-ray: $*" >&2; }
+# Python run from the env must not write bytecode into it: orca-yarn's env cache key is the env's
+# content, so a new .pyc would make the next orca-yarn run pack, upload and localize it again.
+export PYTHONDONTWRITEBYTECODE=1
 
 eval "$(integration/cluster/cluster.sh up 2>/dev/null | grep '^export HADOOP_CONF_DIR=' | tail -n 1)"
 make -s build >/dev/null
@@ -24,7 +27,7 @@ cat /tmp/60-ray-setup.$$ >&2; rm -f /tmp/60-ray-setup.$$
 
 cmd="bench/ray/bench.py --orca-bin bin/orca-yarn --env \$VENV --nodes $NODES --cores $CORES --memory $MEMORY --runs $RUNS"
 log "python $cmd"
-json=$("$venv/bin/python" -B bench/ray/bench.py --orca-bin "$PWD/bin/orca-yarn" --env "$venv" --nodes $NODES \
+json=$("$venv/bin/python" bench/ray/bench.py --orca-bin "$PWD/bin/orca-yarn" --env "$venv" --nodes $NODES \
   --cores $CORES --memory $MEMORY --runs "$RUNS" --tools "$tools") || true
 jq -e . >/dev/null 2>&1 <<<"$json" || json='{"errors": ["bench.py printed no result"]}'
 
@@ -129,6 +132,8 @@ env or Spark 4.3 requires it, each time in the peer's favour or neutral:
 - Both peers run with \`RAY_AUTH_MODE=disabled\` (their recipes have no auth); orca-yarn runs with token auth.
 MD
 errs=$(jq -r '.errors // [] | join("; ")' <<<"$json")
+paths=$(jq -r '.env_paths // [] | length' <<<"$json")
+[ "$paths" -gt 1 ] && printf '\nThe env changed during this run (%s archives): orca-yarn runs after the change packed, uploaded and localized it cold.\n' "$paths"
 [ -n "$setup_err" ] && printf '\nPeers not measured: %s\n' "$setup_err"
 [ -n "$errs" ] && printf '\nErrors in this run: %s\n' "$errs"
 exit 0
