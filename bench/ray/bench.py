@@ -38,8 +38,9 @@ from cluster import (epoch, get_json, kill_app, leftovers, log, rm_app, rm_web, 
                      wait_headroom, wait_quiet)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The application names the peer scripts submit under (skein_ray.py, spark_ray.py).
-PEER_APP_NAMES = ("ray-skein-bench", "ray-on-spark-bench")
+# The names this benchmark's applications are submitted under (orca-yarn's --name, skein_ray.py,
+# spark_ray.py): what kill_apps_since may kill.
+BENCH_APP_NAMES = ("ray-bench-orca", "ray-skein-bench", "ray-on-spark-bench")
 
 
 class Bench:
@@ -55,11 +56,17 @@ class Bench:
                "--name", "ray-bench-orca", "--num-nodes", str(a.nodes), "--cores", str(a.cores),
                "--memory", "%dm" % a.memory, "--env", a.env]
         t0 = time.time()
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           timeout=a.timeout)
+        try:
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               timeout=a.timeout)
+        except subprocess.TimeoutExpired:
+            self.kill_apps_since(t0)
+            raise
         t_end = time.time()
-        lines = p.stdout.strip().splitlines()
-        res = json.loads(lines[-1]) if lines else {}
+        try:  # --output json: the last line of stdout is the result
+            res = json.loads(p.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            res = {}
         app_id = res.get("app_id")
         run = {"t0": t0, "app_id": app_id}
         try:
@@ -129,7 +136,8 @@ class Bench:
             with open(result) as f:
                 text = f.read()
             if not text:
-                raise RuntimeError("%s wrote no result (exit %s)" % (os.path.basename(cmd[1]), p.returncode))
+                raise RuntimeError("%s wrote no result (exit %s)"
+                                   % (os.path.basename(cmd[1]), p.returncode))
             marks = json.loads(text)
         finally:
             os.unlink(result)
@@ -137,13 +145,13 @@ class Bench:
         return marks
 
     def kill_apps_since(self, t0):
-        """After a peer had to be killed: kills, through the RM's REST API, the live
-        applications of this benchmark's peers submitted since t0 (they would hold containers)."""
+        """After a tool's process had to be killed: kills, through the RM's REST API, the live
+        applications of this benchmark submitted since t0 (they would hold containers)."""
         apps = get_json("%s/ws/v1/cluster/apps?states=NEW,NEW_SAVING,SUBMITTED,ACCEPTED,RUNNING"
                         % self.web).get("apps") or {}
         for app in apps.get("app", []):
-            if app["name"] in PEER_APP_NAMES and app["startedTime"] / 1000 >= t0 - 1:
-                log("killing %s (%s), left by a killed peer" % (app["id"], app["name"]))
+            if app["name"] in BENCH_APP_NAMES and app["startedTime"] / 1000 >= t0 - 1:
+                log("killing %s (%s), left by a killed process" % (app["id"], app["name"]))
                 kill_app(self.web, app["id"], app["user"])
                 wait_finished(self.web, app["id"])
 
@@ -170,7 +178,8 @@ class Bench:
             run["leftover_processes"] = leftovers(run["app_id"])
             # skein_ray.py's per-node temp dirs: /tmp/rsk-<app>-<container number>.
             prefix = "rsk-%s-" % run["app_id"][len("application_"):]
-            subprocess.run(["rm", "-rf"] + ["/tmp/" + d for d in os.listdir("/tmp") if d.startswith(prefix)])
+            mine = ["/tmp/" + d for d in os.listdir("/tmp") if d.startswith(prefix)]
+            subprocess.run(["rm", "-rf"] + mine)
         return run
 
     def spark(self):
@@ -181,9 +190,10 @@ class Bench:
         # must stay within 107 bytes.
         root = tempfile.mkdtemp(prefix="rsp", dir="/tmp")
         try:
-            m = self.peer([sys.executable, os.path.join(HERE, "spark_ray.py"), "--env", self.env_path,
-                           "--spark-archive", a.spark_archive, "--executors", str(a.nodes),
-                           "--cores", str(a.cores), "--memory", str(a.memory), "--temp-root", root])
+            m = self.peer([sys.executable, os.path.join(HERE, "spark_ray.py"),
+                           "--env", self.env_path, "--spark-archive", a.spark_archive,
+                           "--executors", str(a.nodes), "--cores", str(a.cores),
+                           "--memory", str(a.memory), "--temp-root", root])
             run = {"t0": m["t0"], "app_id": m.get("app_id")}
             if "error" in m:
                 run["error"] = m["error"]
@@ -209,7 +219,8 @@ def summary(runs):
     out = {"runs": runs, "ok": len(ok)}
     if ok:
         out["median_total"] = statistics.median(r["total"] for r in ok)
-        out["median_split"] = {k: statistics.median(r["split"][k] for r in ok) for k in ok[0]["split"]}
+        out["median_split"] = {k: statistics.median(r["split"][k] for r in ok)
+                               for k in ok[0]["split"]}
         out["leftover_processes"] = sum(r.get("leftover_processes", 0) for r in runs)
     return out
 
@@ -235,6 +246,10 @@ def main():
     p.add_argument("--quiet-wait", type=int, default=120,
                    help="longest wait for that load, seconds")
     a = p.parse_args()
+    # Python started from the env (the Spark driver, Ray's head on it, the GCS query) must not
+    # write bytecode into it: orca-yarn's env cache key is the env's content, and a new .pyc
+    # would make the next orca-yarn run pack, upload and localize the env again, cold.
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     b = Bench(a)
     tools = [t for t in a.tools.split(",") if t]
     runs = {t: [] for t in tools}
@@ -261,7 +276,8 @@ def main():
             log("%s: %s" % (tool, r["error"]))
             errors.append("%s%s: %s" % (tool, "" if timed else " (warm-up)", r["error"]))
         else:
-            log("%s: %.2f s %s" % (tool, r["total"], json.dumps({k: round(v, 2) for k, v in r["split"].items()})))
+            split = {k: round(v, 2) for k, v in r["split"].items()}
+            log("%s: %.2f s %s" % (tool, r["total"], json.dumps(split)))
         if timed:
             runs[tool].append(r)
         return r
@@ -292,8 +308,9 @@ def main():
     # The env's path is its content hash: a second path means the env changed during the run
     # (so that orca-yarn packed, uploaded and localized it again, cold).
     paths = sorted(set(r["env_path"] for r in runs.get("orca", []) if r.get("env_path")))
-    out = {"env_path": b.env_path, "env_paths": paths, "nodes": a.nodes, "cores": a.cores, "memory_mib": a.memory,
-           "runs_wanted": a.runs, "quiet_load": a.quiet_load, "errors": errors}
+    out = {"env_path": b.env_path, "env_paths": paths, "nodes": a.nodes, "cores": a.cores,
+           "memory_mib": a.memory, "runs_wanted": a.runs, "quiet_load": a.quiet_load,
+           "errors": errors}
     for t in tools:
         out[t] = summary(runs[t])
     json.dump(out, sys.stdout)

@@ -65,11 +65,13 @@ def headroom(web, queue, user):
     resources and the user's limit in the queue (CapacityScheduler) minus what the user holds."""
     m = get_json(web + "/ws/v1/cluster/metrics")["clusterMetrics"]
     free = [m["availableMB"], m["availableVirtualCores"]]
-    queues = get_json(web + "/ws/v1/cluster/scheduler")["scheduler"]["schedulerInfo"].get("queues", {})
+    info = get_json(web + "/ws/v1/cluster/scheduler")["scheduler"]["schedulerInfo"]
+    queues = info.get("queues", {})
     for q in queues.get("queue", []):
         if q.get("queueName") != queue:
             continue
-        share = min(q["absoluteCapacity"] * q.get("userLimitFactor", 1), q["absoluteMaxCapacity"]) / 100
+        share = min(q["absoluteCapacity"] * q.get("userLimitFactor", 1),
+                    q["absoluteMaxCapacity"]) / 100
         limit, used = [m["totalMB"] * share, m["totalVirtualCores"] * share], [0, 0]
         for u in (q.get("users") or {}).get("user", []):
             if u["username"] == user:

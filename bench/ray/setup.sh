@@ -17,6 +17,7 @@ cd "$(dirname "$0")/../.."
 repo=$PWD
 work=$repo/.cache/ray-bench
 log() { echo "ray-setup: $*" >&2; }
+export PYTHONDONTWRITEBYTECODE=1 # the project env is orca-yarn's env: keep its content as it is
 : "${HADOOP_CONF_DIR:?HADOOP_CONF_DIR must name the cluster client conf}"
 
 skein_exports=$(bash bench/skein/setup.sh)

@@ -37,7 +37,8 @@ def main():
     p.add_argument("--heap", type=int, default=1024, help="MiB of JVM heap inside --memory")
     p.add_argument("--ray-memory", type=int, default=1600 * 1000 * 1000)
     p.add_argument("--object-store", type=int, default=700 * 1000 * 1000)
-    p.add_argument("--temp-root", help="ray_temp_root_dir (Ray on Spark makes ray-<port>-<id> in it)")
+    p.add_argument("--temp-root",
+                   help="ray_temp_root_dir (Ray on Spark makes ray-<port>-<id> in it)")
     p.add_argument("--result", required=True, help="file to write the JSON result to")
     a = p.parse_args()
 
@@ -45,10 +46,11 @@ def main():
     # pyspark takes the executors' Python from this variable (SparkContext.pythonExec), not
     # from spark.pyspark.python, when the driver is a plain Python process; set both.
     os.environ["PYSPARK_PYTHON"] = "./environment/bin/python"
-    # The recipe has no Ray auth; Ray 2.59+ would turn token auth on by itself should a token
-    # exist in ~/.ray, so say it explicitly for the head here and the workers (executor env).
+    # Ray on Spark sets up no Ray auth; Ray 2.59+ would turn token auth on by itself should a
+    # token exist in ~/.ray, so say so explicitly for the head here and the workers (executors).
     os.environ["RAY_AUTH_MODE"] = "disabled"
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    import ray
     from pyspark.sql import SparkSession
     from ray.util.spark import setup_ray_cluster, shutdown_ray_cluster
 
@@ -89,7 +91,6 @@ def main():
         out["ray_address"] = address
         # setup_ray_cluster also returns when its workers stop making progress for 120 s, with
         # fewer than asked for: count them (untimed) so that such a run is not taken as ready.
-        import ray
         ray.init(address=address, logging_level="ERROR", log_to_driver=False)
         alive = sum(1 for n in ray.nodes() if n["Alive"]) - 1  # the head is not a worker
         ray.shutdown()

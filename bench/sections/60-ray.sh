@@ -30,12 +30,13 @@ log "python $cmd"
 json=$("$venv/bin/python" bench/ray/bench.py --orca-bin "$PWD/bin/orca-yarn" --env "$venv" --nodes $NODES \
   --cores $CORES --memory $MEMORY --runs "$RUNS" --tools "$tools") || true
 jq -e . >/dev/null 2>&1 <<<"$json" || json='{"errors": ["bench.py printed no result"]}'
+echo "$json" >&2 # the raw result, for whoever reads the progress
 
 q() { jq -r "$1 // empty" <<<"$json"; }
 sec() { [ -n "$1" ] && printf '%.1f s' "$1" || echo "–"; }
 med() { sec "$(q ".$1.median_split.$2")"; }
 runs() { # every run's total, in run order (failed runs as ✗)
-  jq -r --arg t "$1" '[.[$t].runs // [] | .[] | if .total then (.total * 10 | round / 10 | tostring) else "✗" end] | join(" / ")' <<<"$json"
+  jq -r --arg t "$1" '[.[$t].runs // [] | .[] | if .total then (.total * 10 | round | "\(. / 10 | floor).\(. % 10)") else "✗" end] | join(" / ")' <<<"$json"
 }
 oy=$(q .orca.median_total) sk=$(q .skein.median_total) sp=$(q .spark.median_total)
 faster="" faster_name=""
@@ -117,13 +118,13 @@ listed below. Ray processes of an application still alive 30 s after it ended (t
 
 What the peers run differs from their documentation only where this one-machine cluster, the shared
 env or Spark 4.3 requires it, each time in the peer's favour or neutral:
-- Skein recipe: \`skein kv\` comes from a small archive of skein, grpc and protobuf 3.20.3 on PYTHONPATH (the
-  env has Ray but not Skein, and Skein's generated code needs protobuf 3.x); the node address is the
-  NodeManager's (\`hostname -i\` is 127.0.0.1 here); each node gets its own dashboard-agent port (Ray's fixed
-  52365 collides between nodes on one host: ~3.5 s of bind retries) and its own \`--temp-dir\` (nodes starting
-  together on one host in Ray's shared /tmp/ray race for socket names, and a raylet dies with "bind: Address
-  already in use": about every other run here); workers \`kv get --wait\` (the page races without it); no \`ray stop\` (it kills every Ray process of the
-  user on the host).
+- Skein recipe: \`skein kv\` comes from a small archive of skein, grpc and protobuf 3.20.3 on PYTHONPATH
+  (the env has Ray but not Skein, and Skein's generated code needs protobuf 3.x); the node address is the
+  NodeManager's (\`hostname -i\` is 127.0.0.1 here); each node gets its own dashboard-agent port (Ray's
+  fixed 52365 collides between nodes on one host: ~3.5 s of bind retries) and its own \`--temp-dir\` (nodes
+  starting together on one host in Ray's shared /tmp/ray race for socket names, and a raylet dies with
+  "bind: Address already in use": about every other run here); workers \`kv get --wait\` (the page races
+  without it); no \`ray stop\` (it kills every Ray process of the user on the host).
 - Ray on Spark: the env's \`bin\` is on the executors' PATH (it runs \`shutil.which("ray")\`) and
   \`PYSPARK_PYTHON\` is in the driver's environment (pyspark takes the executors' Python from it, not from
   \`spark.pyspark.python\`, when the driver is a plain Python process); the Spark UI is off (its start-up races
