@@ -76,7 +76,7 @@ func usageError(err error) error { return withExitCode(exitUsage, err) }
 // run executes the CLI and maps the outcome to a documented exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.Run(args)
+	err := app.Run(flagsFirst(app, args))
 	if err == nil {
 		return exitOK
 	}
