@@ -50,10 +50,18 @@ type Options struct {
 	ProxyUser string
 }
 
-// Defaults are the values a flag has when not given.
+// Container memory when --memory is not given: a Ray node needs room for Ray's own processes
+// (about 1.5 GiB for a head with one CPU, see raynode.SplitMemory) before its tasks get any.
+const (
+	DefaultMemory    = "1g"
+	DefaultRayMemory = "4g"
+)
+
+// Defaults are the values a flag has when not given (Memory: DefaultMemory or DefaultRayMemory,
+// by the kind of application).
 func Defaults() Options {
 	return Options{
-		Queue: "default", NumNodes: 1, Cores: 1, Memory: "1g", AMMemory: "256m", MaxAttempts: 2,
+		Queue: "default", NumNodes: 1, Cores: 1, AMMemory: "256m", MaxAttempts: 2,
 		MaxRestarts: 0, AllocTimeout: 2 * time.Minute, Output: "text", IfTagged: "new", DeployMode: "cluster",
 	}
 }
@@ -80,6 +88,13 @@ func ParseMiB(s string) (int64, error) {
 		n *= 1024 * 1024
 	}
 	return n, nil
+}
+
+func (o Options) defaultMemory() string {
+	if o.Command == "" {
+		return DefaultRayMemory
+	}
+	return DefaultMemory
 }
 
 // Validate checks what can be checked without the cluster; every error is ErrBadInput with the
@@ -117,6 +132,9 @@ func (o Options) Validate() error {
 		if _, err := ParseMiB(o.ObjectStoreMemory); err != nil {
 			return badInputf("--object-store-memory: %v", err)
 		}
+	}
+	if o.Memory == "" {
+		o.Memory = o.defaultMemory()
 	}
 	for _, flag := range []struct{ name, value string }{{"--memory", o.Memory}, {"--am-memory", o.AMMemory}} {
 		mib, err := ParseMiB(flag.value)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orca-yarn/orca-yarn/appspec"
+	"github.com/orca-yarn/orca-yarn/launcher/raynode"
 	"github.com/orca-yarn/orca-yarn/yarn"
 )
 
@@ -70,6 +71,9 @@ func Resolve(o Options, user string) (Plan, error) {
 	case env == "":
 		env = "none"
 	}
+	if o.Memory == "" {
+		o.Memory = o.defaultMemory()
+	}
 	mem, _ := ParseMiB(o.Memory) // Validate checked the sizes
 	amMem, _ := ParseMiB(o.AMMemory)
 	var store int64
@@ -77,6 +81,11 @@ func Resolve(o Options, user string) (Plan, error) {
 		store, _ = ParseMiB(o.ObjectStoreMemory)
 		if store >= mem {
 			return Plan{}, badInputf("--object-store-memory %s: must fit inside --memory %s with room for Ray itself", o.ObjectStoreMemory, o.Memory)
+		}
+	}
+	if mode == appspec.ModeRay {
+		if err := checkRayMemory(o, mem, store); err != nil {
+			return Plan{}, err
 		}
 	}
 	name := o.Name
@@ -98,6 +107,30 @@ func Resolve(o Options, user string) (Plan, error) {
 		MaxAttempts: o.MaxAttempts, MaxRestarts: o.MaxRestarts, AllocTimeout: o.AllocTimeout,
 		Detach: o.Detach, Files: o.Files, Archives: o.Archives, PyFiles: o.PyFiles,
 	}, nil
+}
+
+// checkRayMemory splits the container's memory the way every Ray node will (the head's with the
+// driver's reserve in cluster deploy mode), so that a container too small for Ray is refused
+// here, with the fix, instead of failing in every container after allocation. /dev/shm is not
+// known here; it can only make the object store smaller, never the split fail.
+func checkRayMemory(o Options, memMiB, storeMiB int64) error {
+	for _, head := range []bool{true, false} {
+		mo := raynode.MemoryOptions{Container: memMiB << 20, Head: head, CPUs: o.Cores, ObjectStore: storeMiB << 20}
+		if head && o.Script != "" && o.DeployMode == appspec.DeployCluster {
+			mo.Reserved = raynode.DriverReserve
+		}
+		if !head && o.NumNodes < 2 {
+			continue // no worker nodes
+		}
+		if _, err := raynode.SplitMemory(mo); err != nil {
+			fix := "give more --memory"
+			if storeMiB > 0 {
+				fix += " or a smaller --object-store-memory"
+			}
+			return badInputf("--memory %s: %s; %s", o.Memory, strings.TrimPrefix(err.Error(), raynode.ErrMemoryTooSmall.Error()+": "), fix)
+		}
+	}
+	return nil
 }
 
 func firstWords(s string, n int) string {

@@ -25,7 +25,7 @@ func submitFlags() []cli.Flag {
 		&cli.IntFlag{Name: "num-nodes", Value: d.NumNodes, Usage: "containers, started all together"},
 		&cli.IntFlag{Name: "min-nodes", Usage: "start elastically with at least this many (0: all or nothing)"},
 		&cli.IntFlag{Name: "cores", Value: d.Cores, Usage: "vcores per container"},
-		&cli.StringFlag{Name: "memory", Value: d.Memory, Usage: "memory per container (512m, 8g)"},
+		&cli.StringFlag{Name: "memory", Usage: "memory per container (512m, 8g; default " + submitter.DefaultMemory + ", " + submitter.DefaultRayMemory + " for Ray applications)"},
 		&cli.IntFlag{Name: "gpus", Usage: "yarn.io/gpu per container"},
 		&cli.StringFlag{Name: "object-store-memory", Usage: "Ray object store per node (Ray applications)"},
 		&cli.StringFlag{Name: "node-label", Usage: "run only on nodes with this label"},
@@ -116,15 +116,17 @@ func interruptedError(sig os.Signal, what error) error {
 
 func runSubmit(ctx context.Context, c *cli.Context, o submitter.Options, interrupted func() os.Signal) error {
 	log := logger(c)
+	// Bad input is refused before the cluster is reached: the user comes from the connection.
+	plan, err := submitter.Resolve(o, "")
+	if err != nil {
+		return err
+	}
 	cl, err := connect(c)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	plan, err := submitter.Resolve(o, cl.User)
-	if err != nil {
-		return err
-	}
+	plan.User = cl.User
 	if o.IfTagged != "new" {
 		if attached, err := attachTagged(ctx, c, cl, o, interrupted); attached || err != nil {
 			return err

@@ -25,6 +25,9 @@ const (
 	// ObjectStoreShare is the part of the memory after overhead that goes to the object store
 	// when none is asked for: Ray's own default proportion of a machine.
 	ObjectStoreShare = 0.3
+	// DriverReserve is kept in the head's container when cluster deploy mode runs the driver
+	// there: an idle driver's RSS is about 100 MiB, and its data comes on top.
+	DriverReserve = 512 * mib
 )
 
 // ErrMemoryTooSmall: the container cannot hold a Ray node of that kind.
@@ -44,9 +47,8 @@ type MemoryOptions struct {
 	Container int64 // bytes
 	Head      bool
 	CPUs      int
-	// Reserved is kept for other processes of the container, e.g. the driver that cluster
-	// deploy mode runs in the head's container (an idle driver's RSS is about 100 MiB; its data
-	// comes on top).
+	// Reserved is kept for other processes of the container, e.g. DriverReserve for the driver
+	// that cluster deploy mode runs in the head's container.
 	Reserved int64
 	// ObjectStore asked for explicitly (--object-store-memory); 0: ObjectStoreShare of what is
 	// left after the overhead, capped at ShmAvailable.

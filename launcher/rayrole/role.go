@@ -55,9 +55,6 @@ type Options struct {
 // DefaultReadyTimeout bounds the wait for every node to join after the head started.
 const DefaultReadyTimeout = 5 * time.Minute
 
-// driverReserve is kept out of Ray's share in the head container for the driver process.
-const driverReserve = 512 << 20
-
 // ErrNodeExited: a Ray node's `ray start --block` ended, which it never does while healthy.
 var ErrNodeExited = errors.New("rayrole: the Ray node exited")
 
@@ -103,7 +100,7 @@ func (o *Options) node(head bool, gcs string) (raynode.Node, error) {
 	mo := raynode.MemoryOptions{Container: o.ContainerMiB << 20, Head: head, CPUs: o.CPUs,
 		ObjectStore: o.ObjectStoreMiB << 20, ShmAvailable: shm}
 	if head && o.Script != "" {
-		mo.Reserved = driverReserve
+		mo.Reserved = raynode.DriverReserve
 	}
 	mem, err := raynode.SplitMemory(mo)
 	if err != nil {
