@@ -166,7 +166,14 @@ func (c *Core) allocationDiagnosis(got int) string {
 	if c.queue != "" {
 		b.WriteString(c.queue + " ")
 	}
-	fmt.Fprintf(&b, "headroom %s (room for %d more); %d cluster nodes", h, roomFor(h, r), c.headroom.ClusterNodes)
+	room := roomFor(h, r)
+	fmt.Fprintf(&b, "headroom %s (room for %d more); %d cluster nodes", h, room, c.headroom.ClusterNodes)
+	if room < int64(c.world-got) {
+		// Users read "headroom" as the cluster's free room; in the CapacityScheduler it is their
+		// own share, which user-limit-factor caps even on an idle cluster.
+		b.WriteString("; headroom is your share of the queue (capacity × user-limit-factor, up to maximum-capacity), " +
+			"not the cluster's free room: ask for fewer or smaller containers, or use another queue")
+	}
 	return b.String()
 }
 
