@@ -233,13 +233,29 @@ type AppFinished func(ctx context.Context, app yarn.ApplicationID) (bool, error)
 
 // CleanupStaleStaging removes the staging directories of user's finished applications and
 // returns the paths it removed. The AM removes its own on its last attempt; a killed AM or
-// client leaves one behind, so the client runs this now and then.
+// client leaves one behind, which `orca-yarn gc` collects. Which directories: see StaleStaging.
+// A failure on one directory does not stop the others; all failures are returned joined.
+func CleanupStaleStaging(ctx context.Context, fs FS, user string, finished AppFinished, minAge time.Duration) ([]string, error) {
+	stale, err := StaleStaging(ctx, fs, user, finished, minAge)
+	var removed []string
+	errs := []error{err}
+	for _, dir := range stale {
+		if err := fs.RemoveAll(dir); err != nil && !isNotExist(err) {
+			errs = append(errs, hdfsErr(ctx, "remove staging dir", dir, err))
+			continue
+		}
+		removed = append(removed, dir)
+	}
+	return removed, errors.Join(errs...)
+}
+
+// StaleStaging lists the staging directories of user's finished applications.
 //
 // A directory modified within minAge is spared whatever finished says: a client stages before
 // it submits, so its application may not be known to the RM yet. Entries that are not
 // application ids are left alone. A failure on one directory does not stop the others; all
-// failures are returned joined.
-func CleanupStaleStaging(ctx context.Context, fs FS, user string, finished AppFinished, minAge time.Duration) ([]string, error) {
+// failures are returned joined, with what could be listed.
+func StaleStaging(ctx context.Context, fs FS, user string, finished AppFinished, minAge time.Duration) ([]string, error) {
 	root := StagingRoot(user)
 	entries, err := fs.ReadDir(root)
 	if isNotExist(err) {
@@ -248,7 +264,7 @@ func CleanupStaleStaging(ctx context.Context, fs FS, user string, finished AppFi
 	if err != nil {
 		return nil, hdfsErr(ctx, "list", root, err)
 	}
-	var removed []string
+	var stale []string
 	var errs []error
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
@@ -264,15 +280,9 @@ func CleanupStaleStaging(ctx context.Context, fs FS, user string, finished AppFi
 			errs = append(errs, fmt.Errorf("clean up staging of %s: %w", app, err))
 			continue
 		}
-		if !done {
-			continue
+		if done {
+			stale = append(stale, path.Join(root, e.Name()))
 		}
-		dir := path.Join(root, e.Name())
-		if err := fs.RemoveAll(dir); err != nil && !isNotExist(err) {
-			errs = append(errs, hdfsErr(ctx, "remove staging dir", dir, err))
-			continue
-		}
-		removed = append(removed, dir)
 	}
-	return removed, errors.Join(errs...)
+	return stale, errors.Join(errs...)
 }

@@ -60,5 +60,10 @@ func StagingDir(user string, app yarn.ApplicationID) string {
 	return path.Join(StagingRoot(user), app.String())
 }
 
+// SpecPath is where an application's spec.json is staged (AddSpec: <link>/<name>).
+func SpecPath(user string, app yarn.ApplicationID) string {
+	return path.Join(StagingDir(user, app), LinkSpec, LinkSpec)
+}
+
 // isNotExist matches HDFS's FileNotFoundException as colinmarc/hdfs reports it.
 func isNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }
