@@ -27,8 +27,12 @@ type PackedEnv struct {
 }
 
 // EnsureEnv finds the env the plan names, and packs and uploads it unless the cache on HDFS has
-// it already. nil without an env (--env none).
+// it already; an hdfs:// URI names an archive packed before (see archiveOnHDFS). nil without an
+// env (--env none).
 func (c *Cluster) EnsureEnv(ctx context.Context, fs stage.FS, spec string, public bool) (*PackedEnv, error) {
+	if isHDFSEnv(spec) {
+		return c.archiveOnHDFS(ctx, fs, spec, public)
+	}
 	env, err := condapack.Find(spec, c.getenv, c.log)
 	if err != nil {
 		return nil, classify(ErrBadInput, fmt.Errorf("--env %s: %w", spec, err))
@@ -66,6 +70,16 @@ func addEnv(spec *appspec.Spec, env *PackedEnv, r *yarnpb.LocalResourceProto) er
 	pe := env.Spec
 	spec.PyEnv = &pe
 	return nil
+}
+
+// PythonInArchive is the interpreter relative to the container's working directory, through the
+// archive's link (Spark's spark.pyspark.python). An archive named by its hdfs:// path says which
+// interpreter it has only inside the container; every packed env has bin/python.
+func (e *PackedEnv) PythonInArchive() string {
+	if e.Spec.Python == "" {
+		return EnvAlias + "/bin/python"
+	}
+	return EnvAlias + "/" + e.Spec.Python
 }
 
 // LocalPython is the interpreter a client-mode driver runs with: the packed env's, on this

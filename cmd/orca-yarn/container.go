@@ -11,6 +11,7 @@ import (
 
 	"github.com/orca-yarn/orca-yarn/amapi"
 	"github.com/orca-yarn/orca-yarn/appspec"
+	"github.com/orca-yarn/orca-yarn/condapack"
 	"github.com/orca-yarn/orca-yarn/hadoop/security"
 	"github.com/orca-yarn/orca-yarn/submitter"
 	"github.com/orca-yarn/orca-yarn/yarn"
@@ -40,6 +41,9 @@ func loadContainer(log *logrus.Entry) (*inContainer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := resolveEnv(wd, spec); err != nil {
+		return nil, err
+	}
 	creds, err := security.ReadFile(containerTokensPath())
 	if err != nil {
 		return nil, err
@@ -62,6 +66,24 @@ func loadContainer(log *logrus.Entry) (*inContainer, error) {
 		wd: wd, spec: spec, creds: creds, secret: secret, rank: rank, role: os.Getenv(appspec.EnvRole),
 		container: os.Getenv("CONTAINER_ID"), api: api,
 	}, nil
+}
+
+// resolveEnv completes the spec of an env archive named by its hdfs:// path (submit --env
+// hdfs://...): its destination and interpreter are in the .orca-pack.json YARN unpacked with it.
+func resolveEnv(wd string, spec *appspec.Spec) error {
+	e := spec.PyEnv
+	if e == nil || (e.Link != "" && e.Python != "") {
+		return nil
+	}
+	info, err := condapack.ReadPackInfo(filepath.Join(wd, e.Alias))
+	if err != nil {
+		return fmt.Errorf("the env archive is not one orca-yarn packed (%w): pack it with `orca-yarn pack --upload` and give the hdfs:// path it prints", err)
+	}
+	if info.Dest == "" || info.Interpreter == "" {
+		return fmt.Errorf("the env archive was packed without a destination or interpreter: pack it with `orca-yarn pack --upload` and give the hdfs:// path it prints")
+	}
+	e.Link, e.Python = info.Dest, info.Interpreter
+	return nil
 }
 
 // locateAM finds the application master after it restarted (a new attempt listens elsewhere) by

@@ -35,7 +35,7 @@ func rayDetached(ctx context.Context, c *cli.Context, cl *submitter.Cluster, sub
 		if nn, err := cl.Conf.NameNodes(); err == nil {
 			res.EnvPath = envcache.URI(sub.Env.Resource, nn)
 		}
-		res.EnvPython = submitter.EnvAlias + "/" + sub.Env.Spec.Python
+		res.EnvPython = sub.Env.PythonInArchive()
 	}
 	if output == "json" {
 		return res.PrintJSON(c.App.Writer)

@@ -30,7 +30,7 @@ func submitFlags() []cli.Flag {
 		&cli.StringFlag{Name: "object-store-memory", Usage: "Ray object store per node (Ray applications)"},
 		&cli.StringFlag{Name: "node-label", Usage: "run only on nodes with this label"},
 		&cli.StringFlag{Name: "deploy-mode", Value: "cluster", Usage: "cluster or client (Ray applications)"},
-		&cli.StringFlag{Name: "env", Value: d.Env, Usage: "Python env to ship: auto, none or a PATH (default: auto for Ray applications, none for --command)"},
+		&cli.StringFlag{Name: "env", Value: d.Env, Usage: "Python env to ship: auto, none, a PATH, or an hdfs:// archive from orca-yarn pack --upload (default: auto for Ray applications, none for --command)"},
 		&cli.BoolFlag{Name: "public-env", Usage: "let every user's applications share the env's localized copy (PUBLIC)"},
 		&cli.BoolFlag{Name: "dashboard", Usage: "start Ray's dashboard on the head (Ray applications)"},
 		&cli.StringSliceFlag{Name: "py-files", Usage: "extra Python libs (.py, .zip, .egg, dir/) on PYTHONPATH"},
