@@ -116,7 +116,7 @@ def _spark_conf(conf: Mapping[str, Any]) -> dict[str, str]:
 def make_config(
     cluster_mode: str = "local",
     cores: int = 2,
-    memory: str | int = "2g",
+    memory: str | int = "4g",
     num_nodes: int = 1,
     driver_cores: int = 1,
     driver_memory: str | int = "1g",

@@ -19,7 +19,7 @@ from .context import OrcaContext
 def init_orca_context(
     cluster_mode: str = "local",
     cores: int = 2,
-    memory: str | int = "2g",
+    memory: str | int = "4g",
     num_nodes: int = 1,
     driver_cores: int = 1,
     driver_memory: str | int = "1g",
@@ -40,7 +40,9 @@ def init_orca_context(
       does not return on the edge: the process exits with the application's exit code).
     - ``cores``, ``memory``: per node (Ray container vcores and YARN memory; Spark executor cores
       and heap, plus a memoryOverhead of max(512m, 20%)). Local mode: Ray CPUs, Spark threads and
-      the Spark driver heap.
+      the Spark driver heap. A Ray node needs about 1.5 GiB for Ray's own processes before its
+      tasks get any (and yarn-cluster keeps 512 MiB of the head's for the driver); too little is
+      refused before anything is submitted.
     - ``num_nodes``: Ray nodes (YARN containers) and Spark executors.
     - ``driver_cores``, ``driver_memory``: the Spark driver.
     - ``extra_python_lib``: .py/.zip/.egg files or dirs (list or comma-separated) put on the Ray
