@@ -20,21 +20,32 @@ type RayReady struct {
 }
 
 // WaitRayReady polls the application's AM until its Ray head reports every node alive. It fails
-// when the application ends first, with the application's own outcome as the error.
+// when the application ends first, with the application's own outcome as the error. The AM is
+// asked every rayReadyPoll (the wait is what a user's notebook cell or Airflow task waits on); the
+// RM, for the AM's address and whether the application ended, only every o.poll().
 func (c *Cluster) WaitRayReady(ctx context.Context, id yarn.ApplicationID, secret security.Secret, o FollowOptions) (*RayReady, error) {
+	var report *yarn.ApplicationReport
+	var api *amapi.Client
+	var asked time.Time
 	for {
-		report, err := c.waitForAM(ctx, id, o)
-		if err != nil {
-			return nil, err
-		}
-		if report.State.Terminal() {
-			res := ResultOf(report)
-			if err := res.ExitClass(); err != nil {
+		if report == nil || time.Since(asked) >= o.poll() {
+			r, err := c.waitForAM(ctx, id, o)
+			if err != nil {
 				return nil, err
 			}
-			return nil, classify(ErrAppFailed, fmt.Errorf("%s ended (%s) before Ray was ready: %s", id, report.State, res.Diagnostics))
+			if r.State.Terminal() {
+				res := ResultOf(r)
+				if err := res.ExitClass(); err != nil {
+					return nil, err
+				}
+				return nil, classify(ErrAppFailed, fmt.Errorf("%s ended (%s) before Ray was ready: %s", id, r.State, res.Diagnostics))
+			}
+			if report == nil || r.Host != report.Host || r.RPCPort != report.RPCPort {
+				api = amClient(r, secret) // a new AM attempt listens elsewhere
+			}
+			report, asked = r, time.Now()
 		}
-		st, err := amClient(report, secret).Status(ctx)
+		st, err := api.Status(ctx)
 		if err == nil && st.Ray != nil {
 			return &RayReady{Info: *st.Ray, Report: report}, nil
 		}
@@ -44,10 +55,13 @@ func (c *Cluster) WaitRayReady(ctx context.Context, id yarn.ApplicationID, secre
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(o.poll() / 2):
+		case <-time.After(rayReadyPoll):
 		}
 	}
 }
+
+// rayReadyPoll is how often WaitRayReady asks the AM: a status call is a few hundred bytes.
+const rayReadyPoll = 100 * time.Millisecond
 
 // WriteRayToken keeps the application's Ray auth token in a file only the user can read, for
 // drivers on this machine (ray.init with the token from the file): it is never printed.

@@ -74,7 +74,7 @@ const (
 	AskPriority int32 = 1
 	// FastHeartbeat is the RM heartbeat interval while containers are being asked for or
 	// recovered; SteadyHeartbeat once nothing is pending (the RM only reports completions then).
-	FastHeartbeat   = 250 * time.Millisecond
+	FastHeartbeat   = 100 * time.Millisecond
 	SteadyHeartbeat = 3 * time.Second
 )
 

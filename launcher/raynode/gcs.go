@@ -29,7 +29,7 @@ const (
 	maxReplyBytes = 64 << 20 // thousands of nodes fit; a runaway peer does not
 	callTimeout   = 5 * time.Second
 	pollFirst     = 50 * time.Millisecond
-	pollMax       = 500 * time.Millisecond
+	pollMax       = 200 * time.Millisecond
 )
 
 // GCSClient asks a Ray cluster's GCS which nodes it has, over gRPC (HTTP/2 without TLS, as Ray
@@ -64,29 +64,46 @@ func (c *GCSClient) Close() { c.hc.CloseIdleConnections() }
 
 // Nodes lists every node the GCS knows, dead ones included (Alive false).
 func (c *GCSClient) Nodes(ctx context.Context) ([]NodeInfo, error) {
-	fail := func(err error) ([]NodeInfo, error) {
+	// An empty GetAllNodeInfoRequest: no filter.
+	msg, err := c.call(ctx, getAllNodeInfoPath, nil)
+	if err != nil {
 		return nil, fmt.Errorf("raynode: list nodes at GCS %s: %w", c.addr, err)
 	}
-	// One uncompressed gRPC message: flag 0, length 0 (an empty GetAllNodeInfoRequest).
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+c.addr+getAllNodeInfoPath,
-		bytes.NewReader(make([]byte, 5)))
+	nodes, code, gcsMsg, err := decodeNodesReply(msg)
 	if err != nil {
-		return fail(err)
+		return nil, fmt.Errorf("raynode: list nodes at GCS %s: %w: %w", c.addr, ErrGCS, err)
+	}
+	if code != 0 {
+		return nil, fmt.Errorf("raynode: list nodes at GCS %s: %w: status %d: %s", c.addr, ErrGCS, code, gcsMsg)
+	}
+	return nodes, nil
+}
+
+// call makes one unary gRPC call with the encoded request message and returns the reply
+// message.
+func (c *GCSClient) call(ctx context.Context, path string, request []byte) ([]byte, error) {
+	// One uncompressed gRPC message: flag 0, then the big-endian length.
+	frame := make([]byte, 5, 5+len(request))
+	binary.BigEndian.PutUint32(frame[1:], uint32(len(request)))
+	frame = append(frame, request...)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+c.addr+path, bytes.NewReader(frame))
+	if err != nil {
+		return nil, err
 	}
 	req.Header.Set("content-type", "application/grpc")
 	req.Header.Set("te", "trailers")
 	req.Header.Set("authorization", "Bearer "+string(c.token))
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes+1))
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fail(fmt.Errorf("%w: HTTP %s", ErrGCS, resp.Status))
+		return nil, fmt.Errorf("%w: HTTP %s", ErrGCS, resp.Status)
 	}
 	// A failed call may answer with headers only ("trailers-only"); else the status trails.
 	status, msg := resp.Header.Get("grpc-status"), resp.Header.Get("grpc-message")
@@ -99,27 +116,16 @@ func (c *GCSClient) Nodes(ctx context.Context) ([]NodeInfo, error) {
 	switch status {
 	case "0":
 	case "16", "7":
-		return fail(fmt.Errorf("%w: %s", ErrUnauthenticated, msg))
+		return nil, fmt.Errorf("%w: %s", ErrUnauthenticated, msg)
 	case "":
-		return fail(fmt.Errorf("%w: reply without grpc-status", ErrGCS))
+		return nil, fmt.Errorf("%w: reply without grpc-status", ErrGCS)
 	default:
-		return fail(fmt.Errorf("%w: grpc-status %s: %s", ErrGCS, status, msg))
+		return nil, fmt.Errorf("%w: grpc-status %s: %s", ErrGCS, status, msg)
 	}
 	if len(body) > maxReplyBytes {
-		return fail(fmt.Errorf("%w: reply over %d bytes", ErrGCS, maxReplyBytes))
+		return nil, fmt.Errorf("%w: reply over %d bytes", ErrGCS, maxReplyBytes)
 	}
-	msgBytes, err := unframe(body)
-	if err != nil {
-		return fail(err)
-	}
-	nodes, code, gcsMsg, err := decodeNodesReply(msgBytes)
-	if err != nil {
-		return fail(fmt.Errorf("%w: %w", ErrGCS, err))
-	}
-	if code != 0 {
-		return fail(fmt.Errorf("%w: status %d: %s", ErrGCS, code, gcsMsg))
-	}
-	return nodes, nil
+	return unframe(body)
 }
 
 // unframe takes the one message out of a unary gRPC response body.

@@ -191,6 +191,21 @@ func (h *helper) run(ctx context.Context) {
 
 	started := time.Now()
 	headProc := h.startNode("head", head)
+	// As rayrole does: the worker starts once the head's GCS has its session, so that the
+	// worker's `ray start` never sleeps in its retry loops.
+	gcs, err := raynode.NewGCSClient(worker.HeadAddress, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gcs.Close()
+	sessionCtx, sessionCancel := context.WithTimeout(ctx, 2*time.Minute)
+	session, err := gcs.WaitSession(sessionCtx)
+	sessionCancel()
+	if err != nil || !strings.HasPrefix(session, "session_") {
+		headProc.Stop(context.WithoutCancel(ctx), launcher.DefaultGrace)
+		t.Fatalf("the head's session: %q, %v", session, err)
+	}
+	t.Logf("ray start -> the head's GCS has session %s: %v", session, time.Since(started).Round(time.Millisecond))
 	workerProc := h.startNode("worker", worker)
 	// Whatever happens next, the trees are stopped (the test's point) and what was seen reported.
 	var everyone []proc
@@ -221,11 +236,6 @@ func (h *helper) run(ctx context.Context) {
 		}
 	}()
 
-	gcs, err := raynode.NewGCSClient(worker.HeadAddress, token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gcs.Close()
 	readyCtx, readyCancel := context.WithTimeout(ctx, 2*time.Minute)
 	ready, err := gcs.WaitReady(readyCtx, []string{head.NodeName, worker.NodeName})
 	readyCancel()

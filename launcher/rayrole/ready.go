@@ -8,9 +8,60 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orca-yarn/orca-yarn/launcher/raynode"
 )
+
+// clientServerWait bounds the wait for the Ray Client server after every node is alive; it
+// starts in about a second.
+const clientServerWait = 30 * time.Second
+
+// waitListening returns once addr accepts TCP connections.
+func waitListening(ctx context.Context, addr string, nodeDone <-chan error) error {
+	var d net.Dialer
+	for {
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("nothing listens on %s: %w", addr, context.Cause(ctx))
+		case err := <-nodeDone:
+			_, nerr := nodeExit(err)
+			return fmt.Errorf("the head's Ray node ended before %s listened: %w", addr, nerr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitHeadSession holds a worker's `ray start` until the head's GCS has the session (see
+// raynode.GCSClient.WaitSession): started earlier, it sleeps seconds in Ray's retry loops.
+func (o *Options) waitHeadSession(ctx context.Context, gcs string) error {
+	token, err := raynode.ReadTokenFile(o.TokenFile)
+	if err != nil {
+		return err
+	}
+	client, err := raynode.NewGCSClient(gcs, token)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	timeout := o.ReadyTimeout
+	if timeout == 0 {
+		timeout = DefaultReadyTimeout
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	if _, err := client.WaitSession(wctx); err != nil {
+		return fmt.Errorf("rayrole: the head at %s never came up: %w", gcs, err)
+	}
+	o.Log.WithField("waited", time.Since(start).Round(time.Millisecond).String()).Debug("the head's GCS has its session")
+	return nil
+}
 
 // waitReady asks the head's GCS until every member's node is alive, then reports it. The node
 // dying first ends the wait at once.
@@ -50,7 +101,22 @@ func (o *Options) waitReady(ctx context.Context, gcs string, nodeDone <-chan err
 	}
 	info := Ready{GCSAddress: gcs, Nodes: len(names), Generation: o.Plan.Generation}
 	if addr, err := raynode.HeadClientAddress(o.Plan); err == nil {
-		info.ClientAddress = addr
+		// Ready promises a usable ray:// address: the Ray Client server is a Python process of
+		// its own that can come up after the nodes (then a client driver's ray.init fails after
+		// its 30 s of retries).
+		// Ray starts it only where ray[client] is installed: without it, Ready has no ray://
+		// address rather than no Ready at all.
+		lctx, cancel := context.WithTimeout(rctx, clientServerWait)
+		err := waitListening(lctx, net.JoinHostPort(o.NodeIP, strconv.Itoa(o.Ports.ClientServer)), nodeDone)
+		cancel()
+		switch {
+		case err == nil:
+			info.ClientAddress = addr
+		case errors.Is(err, ErrNodeExited):
+			return err
+		default:
+			o.Log.WithError(err).Warn("no Ray Client server (is ray[client] installed in the env?): drivers cannot connect with ray://")
+		}
 	}
 	if o.Dashboard {
 		info.DashboardURL = "http://" + net.JoinHostPort(o.NodeIP, strconv.Itoa(o.Ports.Dashboard))

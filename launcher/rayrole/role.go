@@ -70,6 +70,11 @@ func Run(ctx context.Context, o Options) (int, error) {
 	if err != nil {
 		return 1, err
 	}
+	if !head {
+		if err := o.waitHeadSession(ctx, gcs); err != nil {
+			return 1, err
+		}
+	}
 	cmd, err := node.Command()
 	if err != nil {
 		return 1, err
