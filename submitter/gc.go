@@ -26,6 +26,12 @@ import (
 const (
 	gcTempAge    = 24 * time.Hour
 	gcStagingAge = 10 * time.Minute
+	// gcUnknownAge: an application the RM does not know (yet, or any more: another cluster on
+	// this HDFS, an RM that lost its state) is taken for ended only after this long.
+	gcUnknownAge = 24 * time.Hour
+	// MinUnusedFor: below the NameNode's access-time precision (an hour by default) an entry in
+	// use may look unused.
+	MinUnusedFor = time.Hour
 )
 
 // GCOptions: what `orca-yarn gc` collects.
@@ -34,6 +40,9 @@ type GCOptions struct {
 	// long go, unless a live application names them.
 	UnusedFor time.Duration
 	DryRun    bool
+	// IncludePublic also removes world-readable (--public-env) entries, which other users'
+	// applications may use without this user's gc seeing them.
+	IncludePublic bool
 }
 
 // GCReport is what was removed, or would be with DryRun.
@@ -55,6 +64,9 @@ type GCReport struct {
 // kept; if that cannot be read, nothing is removed.
 func (c *Cluster) GC(ctx context.Context, o GCOptions) (GCReport, error) {
 	rep := GCReport{DryRun: o.DryRun, Entries: []cachegc.Item{}, Staging: []string{}, Local: []string{}}
+	if o.UnusedFor < MinUnusedFor {
+		return rep, badInputf("--unused-for %s: at least %s (HDFS updates access times hourly, so an entry in use could look unused)", o.UnusedFor, MinUnusedFor)
+	}
 	fs, err := stage.NewHDFS(ctx, c.Conf, stageOptions(c))
 	if err != nil {
 		return rep, err
@@ -70,12 +82,17 @@ func (c *Cluster) GC(ctx context.Context, o GCOptions) (GCReport, error) {
 		{Dir: stage.BinDir(c.User), Kind: cachegc.HashDirs},
 		{Dir: CacheDir(c.User), Kind: cachegc.HashDirs},
 	}
-	items, err := cachegc.Find(ctx, fs, areas, cachegc.Options{Now: time.Now(), UnusedFor: o.UnusedFor, TempAge: gcTempAge, InUse: inUse})
+	items, err := cachegc.Find(ctx, fs, areas, cachegc.Options{Now: time.Now(), UnusedFor: o.UnusedFor, TempAge: gcTempAge, InUse: inUse, IncludePublic: o.IncludePublic})
 	if err != nil {
 		return rep, classify(ErrCluster, err)
 	}
-	stale, staleErr := stage.StaleStaging(ctx, fs, c.User, c.appEnded, gcStagingAge)
-	local, localErr := c.endedLocalDirs(ctx, max(o.UnusedFor, gcTempAge))
+	// Ended for the RM: after gcStagingAge. Unknown to it: only after gcUnknownAge, since a
+	// client stages before it submits.
+	stale, staleErr := stage.StaleStaging(ctx, fs, c.User, c.appState(false), gcStagingAge)
+	unknown, unknownErr := stage.StaleStaging(ctx, fs, c.User, c.appState(true), gcUnknownAge)
+	stale = mergeUnique(stale, unknown)
+	staleErr = errors.Join(staleErr, unknownErr)
+	local, localErr := c.endedLocalDirs(ctx, max(o.UnusedFor, gcUnknownAge))
 	var errs []error
 	if o.DryRun {
 		rep.Entries, rep.Staging, rep.Local = items, stale, local
@@ -158,16 +175,31 @@ func readSpec(fs *hdfs.Client, p string) (*appspec.Spec, error) {
 	return &s, nil
 }
 
-// appEnded: the RM reports the application ended, or no longer knows it.
-func (c *Cluster) appEnded(ctx context.Context, id yarn.ApplicationID) (bool, error) {
-	r, err := c.RM.Report(ctx, id)
-	if errors.Is(err, ipc.ErrNotFound) {
-		return true, nil
+// appState answers StaleStaging: ended means terminal in the RM, or (with unknown) not known to
+// the RM at all, and only that.
+func (c *Cluster) appState(unknown bool) stage.AppFinished {
+	return func(ctx context.Context, id yarn.ApplicationID) (bool, error) {
+		r, err := c.RM.Report(ctx, id)
+		if errors.Is(err, ipc.ErrNotFound) {
+			return unknown, nil
+		}
+		if err != nil {
+			return false, rmErr("application "+id.String(), err)
+		}
+		return !unknown && r.State.Terminal(), nil
 	}
-	if err != nil {
-		return false, rmErr("application "+id.String(), err)
+}
+
+func mergeUnique(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range append(a, b...) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
 	}
-	return r.State.Terminal(), nil
+	return out
 }
 
 // endedLocalDirs are this machine's per-application directories (WriteRayToken's) of ended
@@ -180,8 +212,11 @@ func (c *Cluster) endedLocalDirs(ctx context.Context, notFoundAge time.Duration)
 	}
 	root := filepath.Join(base, "orca-yarn", "apps")
 	entries, err := os.ReadDir(root)
-	if err != nil {
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", root, err)
 	}
 	var ended []string
 	var errs []error

@@ -38,6 +38,7 @@ func (c *Cluster) archiveOnHDFS(ctx context.Context, fs stage.FS, uri string, pu
 	if st.IsDir() || !isEnvArchiveName(p) {
 		return nil, badInputf("--env %s: not an env archive (.tar.gz or .tgz); give the hdfs:// path `orca-yarn pack --upload` printed", uri)
 	}
+	stage.MarkUsed(fs, p, st)
 	vis := yarnpb.LocalResourceVisibilityProto_PRIVATE
 	if public {
 		vis = yarnpb.LocalResourceVisibilityProto_PUBLIC

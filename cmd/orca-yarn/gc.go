@@ -22,6 +22,7 @@ func gcCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "unused-for", Value: "30d", Usage: "remove cached entries not used for `AGE` (30d, 36h) that no live application names"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "list what would be removed and remove nothing"},
+			&cli.BoolFlag{Name: "include-public", Usage: "also remove --public-env archives (other users' applications may use them)"},
 			outputFlag,
 		},
 		Action: func(c *cli.Context) error {
@@ -35,6 +36,9 @@ func gcCommand() *cli.Command {
 			if err != nil {
 				return usageError(fmt.Errorf("--unused-for %w", err))
 			}
+			if age < submitter.MinUnusedFor {
+				return usageError(fmt.Errorf("--unused-for %s: at least %s (HDFS updates access times hourly, so an entry in use could look unused)", c.String("unused-for"), submitter.MinUnusedFor))
+			}
 			cl, err := connect(c)
 			if err != nil {
 				return err
@@ -42,7 +46,7 @@ func gcCommand() *cli.Command {
 			defer cl.Close()
 			ctx, cancel := context.WithTimeout(c.Context, 10*time.Minute)
 			defer cancel()
-			rep, err := cl.GC(ctx, submitter.GCOptions{UnusedFor: age, DryRun: c.Bool("dry-run")})
+			rep, err := cl.GC(ctx, submitter.GCOptions{UnusedFor: age, DryRun: c.Bool("dry-run"), IncludePublic: c.Bool("include-public")})
 			if err != nil && len(rep.Entries)+len(rep.Staging)+len(rep.Local) == 0 {
 				return err
 			}

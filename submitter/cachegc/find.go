@@ -15,6 +15,7 @@ import (
 // Lister is the part of an HDFS client the collector reads with (*hdfs.Client has it).
 type Lister interface {
 	ReadDir(dirname string) ([]os.FileInfo, error)
+	Stat(name string) (os.FileInfo, error)
 }
 
 // Kind tells how an area of the cache lays out its entries.
@@ -41,6 +42,10 @@ type Options struct {
 	TempAge time.Duration
 	// InUse holds the HDFS paths (of files) live applications name; their entries are kept.
 	InUse map[string]bool
+	// IncludePublic also takes entries other users could localize (YARN's test for PUBLIC: the
+	// file world-readable, its directories world-searchable), as --public-env archives are:
+	// other users' applications may use those, and the collector cannot see their specs.
+	IncludePublic bool
 }
 
 // Item is one entry to remove: a file, or a directory with the one file it holds.
@@ -76,6 +81,10 @@ func findIn(l Lister, a Area, o Options) ([]Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", a.Dir, err)
 	}
+	dirOpen := false
+	if st, err := l.Stat(a.Dir); err == nil {
+		dirOpen = st.Mode().Perm()&0o001 != 0
+	}
 	var items []Item
 	for _, e := range entries {
 		p := path.Join(a.Dir, e.Name())
@@ -86,8 +95,9 @@ func findIn(l Lister, a Area, o Options) ([]Item, error) {
 			}
 			continue
 		}
-		file, fi := p, e
+		file, fi, open := p, e, dirOpen
 		if a.Kind == HashDirs {
+			open = open && e.Mode().Perm()&0o001 != 0
 			if !e.IsDir() {
 				continue // not ours
 			}
@@ -99,7 +109,7 @@ func findIn(l Lister, a Area, o Options) ([]Item, error) {
 		} else if e.IsDir() {
 			continue
 		}
-		if o.InUse[file] {
+		if o.InUse[file] || (!o.IncludePublic && open && fi.Mode().Perm()&0o004 != 0) {
 			continue
 		}
 		last := LastUse(fi)

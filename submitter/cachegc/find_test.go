@@ -22,6 +22,16 @@ func (m memFS) ReadDir(dir string) ([]os.FileInfo, error) {
 	return e, nil
 }
 
+func (m memFS) Stat(name string) (os.FileInfo, error) {
+	dir, base := path.Split(name)
+	for _, fi := range m[strings.TrimSuffix(dir, "/")] {
+		if fi.Name() == base {
+			return fi, nil
+		}
+	}
+	return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+}
+
 func (m memFS) RemoveAll(name string) error {
 	dir, base := path.Split(name)
 	dir = strings.TrimSuffix(dir, "/")
@@ -32,17 +42,20 @@ func (m memFS) RemoveAll(name string) error {
 type info struct {
 	name        string
 	size        int64
-	dir         bool
+	dir, public bool
 	mtime, atim time.Time
 }
 
 func (i info) Name() string { return i.name }
 func (i info) Size() int64  { return i.size }
 func (i info) Mode() fs.FileMode {
-	if i.dir {
+	switch {
+	case i.dir && i.public:
+		return fs.ModeDir | 0o755
+	case i.dir:
 		return fs.ModeDir | 0o700
 	}
-	return 0o600
+	return 0o644 // HDFS's default: a file is only as private as its directories
 }
 func (i info) ModTime() time.Time    { return i.mtime }
 func (i info) IsDir() bool           { return i.dir }
@@ -56,6 +69,9 @@ func daysAgo(d int) time.Time { return now.Add(-time.Duration(d) * 24 * time.Hou
 func tree() memFS {
 	envs, bin := "/user/a/.orca-yarn/envs", "/user/a/.orca-yarn/bin"
 	return memFS{
+		"/user/a/.orca-yarn": {info{name: "envs", dir: true}, info{name: "bin", dir: true}, info{name: "pub", dir: true, public: true}},
+		// a directory others may search: its files (0644 by HDFS's default) are PUBLIC to YARN
+		"/user/a/.orca-yarn/pub": {info{name: "public.tar.gz", size: 500, mtime: daysAgo(90), atim: daysAgo(90)}},
 		envs: {
 			info{name: "old.tar.gz", size: 900, mtime: daysAgo(90), atim: daysAgo(60)},
 			info{name: "localized-lately.tar.gz", size: 800, mtime: daysAgo(90), atim: daysAgo(2)},
@@ -79,7 +95,8 @@ func tree() memFS {
 }
 
 func areas() []Area {
-	return []Area{{"/user/a/.orca-yarn/envs", FlatFiles}, {"/user/a/.orca-yarn/bin", HashDirs}, {"/user/a/.orca-yarn/cache", HashDirs}}
+	return []Area{{"/user/a/.orca-yarn/envs", FlatFiles}, {"/user/a/.orca-yarn/bin", HashDirs},
+		{"/user/a/.orca-yarn/cache", HashDirs}, {"/user/a/.orca-yarn/pub", FlatFiles}}
 }
 
 func TestFindSelectsUnusedEntriesAndDeadUploads(t *testing.T) {
@@ -117,8 +134,12 @@ func TestFindWithZeroAgeKeepsOnlyWhatLiveApplicationsName(t *testing.T) {
 			t.Errorf("selected %s", it.Path)
 		}
 	}
-	if len(items) != 9 { // every envs entry (TempAge 0 takes even the running upload), bin/h1 and bin/.tmp-h3-x
+	if len(items) != 9 { // every envs entry but the public one (TempAge 0 takes even the running upload), bin/h1 and bin/.tmp-h3-x
 		t.Errorf("%d items: %+v", len(items), items)
+	}
+	o.IncludePublic = true
+	if items, _ := Find(context.Background(), tree(), areas(), o); len(items) != 10 {
+		t.Errorf("with IncludePublic: %d items, want the public archive too: %+v", len(items), items)
 	}
 }
 

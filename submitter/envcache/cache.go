@@ -75,6 +75,7 @@ func (c *Cache) Lookup(ctx context.Context, key string, vis yarnpb.LocalResource
 		return stage.Resource{}, false, clusterErr(fmt.Errorf("hdfs://%s is not an archive (changed outside orca-yarn); "+
 			"remove it (hdfs dfs -rm -r %s) and retry", p, p))
 	}
+	stage.MarkUsed(c.fs, p, st)
 	return c.resource(st, p, vis, true), true, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path"
+	"time"
 
 	"github.com/colinmarc/hdfs/v2"
 	"github.com/orca-yarn/orca-yarn/hadoop/conf"
@@ -22,6 +23,7 @@ type FS interface {
 	Rename(oldpath, newpath string) error
 	RemoveAll(name string) error
 	Chmod(name string, perm os.FileMode) error
+	Chtimes(name string, atime, mtime time.Time) error
 }
 
 var _ FS = (*hdfs.Client)(nil)
@@ -58,6 +60,16 @@ func StagingRoot(user string) string { return path.Join(HomeDir(user), ".orca-ya
 // StagingDir is the per-application staging directory.
 func StagingDir(user string, app yarn.ApplicationID) string {
 	return path.Join(StagingRoot(user), app.String())
+}
+
+// MarkUsed records a reuse of the published file p (st is its Stat): its access time becomes now,
+// its modification time stays, which every LocalResource naming p carries. `orca-yarn gc` ages
+// entries by that access time; the NameNode updates it on reads only once an hour, and a
+// reused entry is not read at all until a NodeManager that lacks it localizes it. Best effort:
+// a cluster with access times off (dfs.namenode.accesstime.precision=0) refuses, and then gc
+// ages by the upload alone.
+func MarkUsed(fs FS, p string, st os.FileInfo) {
+	_ = fs.Chtimes(p, time.Now(), st.ModTime())
 }
 
 // SpecPath is where an application's spec.json is staged (AddSpec: <link>/<name>).

@@ -180,6 +180,7 @@ func (u upload) existing(ctx context.Context) (os.FileInfo, bool, error) {
 			"changed outside orca-yarn; remove it (hdfs dfs -rm -r %s) and retry",
 			u.final(), st.Size(), u.size, path.Join(u.parent, u.name)))
 	}
+	MarkUsed(u.fs, u.final(), st)
 	return st, true, nil
 }
 
