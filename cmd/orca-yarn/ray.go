@@ -76,6 +76,9 @@ func runLocalDriver(ctx context.Context, c *cli.Context, cl *submitter.Cluster, 
 	if err != nil {
 		return 1, err
 	}
+	if ready.Info.ClientAddress == "" {
+		return 1, fmt.Errorf("%w: the Ray cluster has no Ray Client server, which --deploy-mode client needs: install ray[client] in the env (pip install 'ray[client]') or use --deploy-mode cluster", submitter.ErrBadInput)
+	}
 	tokenFile, err := submitter.WriteRayToken(sub.ID, sub.Secret)
 	if err != nil {
 		return 1, err

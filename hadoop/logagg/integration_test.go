@@ -71,4 +71,3 @@ func TestUnknownAppIsNotAggregated(t *testing.T) {
 		t.Fatalf("logs of an app that never ran: %v, want ErrNotAggregated", err)
 	}
 }
-

@@ -23,6 +23,8 @@ var (
 	ErrNotReady = errors.New("raynode: Ray cluster not ready")
 	// ErrGCS: the GCS answered with an error or with something that is not a reply.
 	ErrGCS = errors.New("raynode: GCS error")
+	// errUnimplemented: grpc-status UNIMPLEMENTED, a method this Ray's GCS does not have.
+	errUnimplemented = errors.New("method not implemented by this GCS")
 )
 
 const (
@@ -117,6 +119,8 @@ func (c *GCSClient) call(ctx context.Context, path string, request []byte) ([]by
 	case "0":
 	case "16", "7":
 		return nil, fmt.Errorf("%w: %s", ErrUnauthenticated, msg)
+	case "12":
+		return nil, fmt.Errorf("%w: %w: %s", ErrGCS, errUnimplemented, msg)
 	case "":
 		return nil, fmt.Errorf("%w: reply without grpc-status", ErrGCS)
 	default:

@@ -23,7 +23,13 @@ const (
 	sessionKey        = "session_name"
 	sessionNamespace  = "session"
 	sessionPoll       = 50 * time.Millisecond
+	// gcsStatusNotFound is Ray's StatusCode::NotFound, the GCS's answer for a key not written yet.
+	gcsStatusNotFound = 17
 )
+
+// ErrNoSessionKey: the GCS answers the session query with something other than the key or
+// "not found" (another Ray's protocol): waiting for it is pointless.
+var ErrNoSessionKey = errors.New("raynode: the GCS does not answer the session query as Ray 2.60 does")
 
 // SessionName is the cluster's session name; "" while the head has not written it.
 func (c *GCSClient) SessionName(ctx context.Context) (string, error) {
@@ -39,10 +45,13 @@ func (c *GCSClient) SessionName(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("raynode: read the session name at GCS %s: %w: %w", c.addr, ErrGCS, err)
 	}
-	if code != 0 { // NotFound until the head writes it
+	switch code {
+	case 0:
+		return value, nil
+	case gcsStatusNotFound: // until the head writes it
 		return "", nil
 	}
-	return value, nil
+	return "", fmt.Errorf("%w: status %d", ErrNoSessionKey, code)
 }
 
 // WaitSession polls the GCS until the head has written the session name, i.e. until a worker's
@@ -54,7 +63,7 @@ func (c *GCSClient) WaitSession(ctx context.Context) (string, error) {
 		name, err := c.SessionName(callCtx)
 		cancel()
 		switch {
-		case errors.Is(err, ErrUnauthenticated):
+		case errors.Is(err, ErrUnauthenticated), errors.Is(err, ErrNoSessionKey), errors.Is(err, errUnimplemented):
 			return "", err
 		case err == nil && name != "":
 			return name, nil

@@ -13,9 +13,13 @@ import (
 	"github.com/orca-yarn/orca-yarn/launcher/raynode"
 )
 
+// sessionWait bounds a worker's wait for the head's session; Ray's own retries in `ray start`
+// take over after it.
+const sessionWait = 2 * time.Minute
+
 // clientServerWait bounds the wait for the Ray Client server after every node is alive; it
 // starts in about a second.
-const clientServerWait = 30 * time.Second
+const clientServerWait = 15 * time.Second
 
 // waitListening returns once addr accepts TCP connections.
 func waitListening(ctx context.Context, addr string, nodeDone <-chan error) error {
@@ -49,15 +53,16 @@ func (o *Options) waitHeadSession(ctx context.Context, gcs string) error {
 		return err
 	}
 	defer client.Close()
-	timeout := o.ReadyTimeout
-	if timeout == 0 {
-		timeout = DefaultReadyTimeout
-	}
-	wctx, cancel := context.WithTimeout(ctx, timeout)
+	wctx, cancel := context.WithTimeout(ctx, sessionWait)
 	defer cancel()
 	start := time.Now()
 	if _, err := client.WaitSession(wctx); err != nil {
-		return fmt.Errorf("rayrole: the head at %s never came up: %w", gcs, err)
+		if errors.Is(err, raynode.ErrUnauthenticated) || ctx.Err() != nil {
+			return fmt.Errorf("rayrole: wait for the head at %s: %w", gcs, err)
+		}
+		// An optimization only: `ray start` has its own (slower) retries, and it says best what
+		// is wrong with the head if something is.
+		o.Log.WithError(err).Warn("starting the Ray worker without the head's session")
 	}
 	o.Log.WithField("waited", time.Since(start).Round(time.Millisecond).String()).Debug("the head's GCS has its session")
 	return nil
@@ -100,7 +105,9 @@ func (o *Options) waitReady(ctx context.Context, gcs string, nodeDone <-chan err
 		}
 	}
 	info := Ready{GCSAddress: gcs, Nodes: len(names), Generation: o.Plan.Generation}
-	if addr, err := raynode.HeadClientAddress(o.Plan); err == nil {
+	if addr, err := raynode.HeadClientAddress(o.Plan); err == nil && o.Script != "" {
+		info.ClientAddress = addr // the driver runs here, on the GCS address: nobody waits for ray://
+	} else if err == nil {
 		// Ready promises a usable ray:// address: the Ray Client server is a Python process of
 		// its own that can come up after the nodes (then a client driver's ray.init fails after
 		// its 30 s of retries).
