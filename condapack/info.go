@@ -98,7 +98,7 @@ func LinkDest(envDir string) (string, error) {
 		_ = os.Remove(tmp)
 		hint := ""
 		if errors.Is(err, fs.ErrPermission) {
-			hint = " (a link of another user: the destination includes the user, so this should not happen; remove it as root)"
+			hint = " (another user's link: the env archive was packed by that user, who runs it on this host too; pack your own with `orca-yarn pack --upload`, or remove the link as root)"
 		}
 		return "", fmt.Errorf("env destination %s: %w%s", info.Dest, err, hint)
 	}

@@ -2,8 +2,11 @@ package submitter
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	iofs "io/fs"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 
@@ -32,8 +35,16 @@ func (c *Cluster) archiveOnHDFS(ctx context.Context, fs stage.FS, uri string, pu
 		return nil, classify(ErrBadInput, fmt.Errorf("--env %s: %w", uri, err))
 	}
 	st, err := fs.Stat(p)
-	if err != nil {
+	switch {
+	case errors.Is(err, iofs.ErrNotExist), errors.Is(err, iofs.ErrPermission):
 		return nil, classify(ErrBadInput, fmt.Errorf("--env %s: %w; give the hdfs:// path `orca-yarn pack --upload` printed", uri, err))
+	case err != nil:
+		return nil, classify(ErrCluster, fmt.Errorf("--env %s: stat on HDFS: %w", uri, err))
+	}
+	if owner := fileOwner(st); owner != "" && owner != c.User {
+		// Its destination link is derived from the packer's user; where that user's containers
+		// ran it on the same host, a sticky /tmp keeps us from replacing their link.
+		c.log.WithField("owner", owner).Warn("the env archive was packed by another user: if that user also runs it on these hosts, pack your own with `orca-yarn pack --upload`")
 	}
 	if st.IsDir() || !isEnvArchiveName(p) {
 		return nil, badInputf("--env %s: not an env archive (.tar.gz or .tgz); give the hdfs:// path `orca-yarn pack --upload` printed", uri)
@@ -67,20 +78,35 @@ func hdfsPath(uri string, nn conf.NameService) (string, error) {
 }
 
 func sameFS(host string, nn conf.NameService) bool {
-	if nn.Logical != "" && host == nn.Logical {
+	h := normHost(host)
+	if nn.Logical != "" && h == normHost(nn.Logical) {
 		return true
 	}
 	for _, n := range nn.NameNodes {
-		if host == n.Addr || host+":8020" == n.Addr {
+		if h == normHost(n.Addr) {
 			return true
 		}
 	}
-	return strings.TrimPrefix(nn.URI, "hdfs://") == host
+	return h == normHost(strings.TrimSuffix(strings.TrimPrefix(nn.URI, "hdfs://"), "/"))
+}
+
+// normHost compares authorities as Hadoop does: host names without case, the NameNode's default
+// RPC port implied.
+func normHost(a string) string {
+	return strings.TrimSuffix(strings.ToLower(a), ":8020")
 }
 
 func authorityOf(nn conf.NameService) string {
 	if nn.Logical != "" {
 		return nn.Logical
 	}
-	return strings.TrimPrefix(nn.URI, "hdfs://")
+	return strings.TrimSuffix(strings.TrimPrefix(nn.URI, "hdfs://"), "/")
+}
+
+// fileOwner is an HDFS file's owner, "" where the FileInfo does not say.
+func fileOwner(fi os.FileInfo) string {
+	if o, ok := fi.(interface{ Owner() string }); ok {
+		return o.Owner()
+	}
+	return ""
 }

@@ -19,7 +19,9 @@ func TestHDFSPathAcceptsOnlyTheClusterFilesystem(t *testing.T) {
 		{"hdfs://nn.example:8020/user/a/x.tar.gz", plain, "/user/a/x.tar.gz"},
 		{"hdfs://nn.example/user/a/x.tar.gz", plain, "/user/a/x.tar.gz"}, // the default port
 		{"hdfs://ns1/user/a/../b/x.tar.gz", ha, "/user/b/x.tar.gz"},
-		{"hdfs://b:8020/x.tar.gz", ha, "/x.tar.gz"}, // one of ns1's NameNodes: the same filesystem
+		{"hdfs://b:8020/x.tar.gz", ha, "/x.tar.gz"},        // one of ns1's NameNodes: the same filesystem
+		{"hdfs://NN.Example/x.tar.gz", plain, "/x.tar.gz"}, // host names without case
+		{"hdfs://ns1:8020/x.tar.gz", ha, "/x.tar.gz"},      // the default port, as Hadoop allows
 	}
 	for _, c := range ok {
 		if got, err := hdfsPath(c.uri, c.nn); err != nil || got != c.want {
