@@ -72,10 +72,15 @@ const (
 	DefaultMaxLaunchFailures = 3
 	// AskPriority is the priority of the gang's one request line.
 	AskPriority int32 = 1
-	// FastHeartbeat is the RM heartbeat interval while containers are being asked for or
-	// recovered; SteadyHeartbeat once nothing is pending (the RM only reports completions then).
-	FastHeartbeat   = 100 * time.Millisecond
-	SteadyHeartbeat = 3 * time.Second
+	// FastHeartbeat is the RM heartbeat interval for the first FastFor of asking for or
+	// recovering containers (a gang on an idle cluster comes within a few heartbeats);
+	// PendingHeartbeat after that, when the queue is busy and a heartbeat ten times a second
+	// would only load the RM; SteadyHeartbeat once nothing is pending (the RM only reports
+	// completions then).
+	FastHeartbeat    = 100 * time.Millisecond
+	FastFor          = 5 * time.Second
+	PendingHeartbeat = time.Second
+	SteadyHeartbeat  = 3 * time.Second
 )
 
 // Config is what the submit asked for, plus the attempt number the AM got from its environment.

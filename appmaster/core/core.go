@@ -77,6 +77,8 @@ type Core struct {
 	// with every container allocated under the key, as on the RM's side.
 	asked     int32
 	heartbeat time.Duration
+	// fastSince is when the current stretch of asking or recovering began (zero: none).
+	fastSince time.Time
 
 	queue          string
 	restarts       int
@@ -269,7 +271,15 @@ func (c *Core) ask(count int32) yarn.Ask {
 func (c *Core) syncHeartbeat() {
 	want := SteadyHeartbeat
 	if c.asked > 0 || c.phase == phaseRecovering {
+		if c.fastSince.IsZero() {
+			c.fastSince = c.now
+		}
 		want = FastHeartbeat
+		if c.now.Sub(c.fastSince) >= FastFor {
+			want = PendingHeartbeat
+		}
+	} else {
+		c.fastSince = time.Time{}
 	}
 	if want != c.heartbeat {
 		c.heartbeat = want

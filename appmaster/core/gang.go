@@ -171,8 +171,9 @@ func (c *Core) allocationDiagnosis(got int) string {
 	if room < int64(c.world-got) {
 		// Users read "headroom" as the cluster's free room; in the CapacityScheduler it is their
 		// own share, which user-limit-factor caps even on an idle cluster.
-		b.WriteString("; headroom is your share of the queue (capacity × user-limit-factor, up to maximum-capacity), " +
-			"not the cluster's free room: ask for fewer or smaller containers, or use another queue")
+		b.WriteString("; headroom is the least of your user limit in the queue (capacity × user-limit-factor), " +
+			"the queue's maximum-capacity and the cluster's free room, so it can be short on an idle cluster: " +
+			"ask for fewer or smaller containers, or use another queue")
 	}
 	return b.String()
 }
