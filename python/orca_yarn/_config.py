@@ -54,7 +54,7 @@ class OrcaConfig:
 
     cluster_mode: str = "local"
     cores: int = 2
-    memory: int = 2 << 30
+    memory: int = 4 << 30
     num_nodes: int = 1
     driver_cores: int = 1
     driver_memory: int = 1 << 30
