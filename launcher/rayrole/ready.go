@@ -44,11 +44,7 @@ func waitListening(ctx context.Context, addr string, nodeDone <-chan error) erro
 // waitHeadSession holds a worker's `ray start` until the head's GCS has the session (see
 // raynode.GCSClient.WaitSession): started earlier, it sleeps seconds in Ray's retry loops.
 func (o *Options) waitHeadSession(ctx context.Context, gcs string) error {
-	token, err := raynode.ReadTokenFile(o.TokenFile)
-	if err != nil {
-		return err
-	}
-	client, err := raynode.NewGCSClient(gcs, token)
+	client, err := o.gcsClient(gcs)
 	if err != nil {
 		return err
 	}
@@ -63,19 +59,25 @@ func (o *Options) waitHeadSession(ctx context.Context, gcs string) error {
 		// An optimization only: `ray start` has its own (slower) retries, and it says best what
 		// is wrong with the head if something is.
 		o.Log.WithError(err).Warn("starting the Ray worker without the head's session")
+		return nil
 	}
 	o.Log.WithField("waited", time.Since(start).Round(time.Millisecond).String()).Debug("the head's GCS has its session")
 	return nil
 }
 
+// gcsClient talks to the head's GCS with this container's copy of the cluster's token.
+func (o *Options) gcsClient(gcs string) (*raynode.GCSClient, error) {
+	token, err := raynode.ReadTokenFile(o.TokenFile)
+	if err != nil {
+		return nil, err
+	}
+	return raynode.NewGCSClient(gcs, token)
+}
+
 // waitReady asks the head's GCS until every member's node is alive, then reports it. The node
 // dying first ends the wait at once.
 func (o *Options) waitReady(ctx context.Context, gcs string, nodeDone <-chan error) error {
-	token, err := raynode.ReadTokenFile(o.TokenFile)
-	if err != nil {
-		return err
-	}
-	client, err := raynode.NewGCSClient(gcs, token)
+	client, err := o.gcsClient(gcs)
 	if err != nil {
 		return err
 	}
