@@ -110,6 +110,12 @@ func (n Node) Command() (Command, error) {
 		// SIGTERM to `ray start` would otherwise drain the node for up to 30 s first.
 		"RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S=0",
 		"PYTHONUNBUFFERED=1", // ray start's lines reach the log stream as they are printed
+		// The Ray Client proxy forks a server per client connection from a process full of gRPC
+		// threads. With gRPC's fork support on (its default), the child restarts gRPC's event
+		// engine after the fork and, now and then, segfaults there before it execs (seen here
+		// about one client connection in ten: "Starting Ray client server failed", a segfault
+		// in cygrpc in the kernel log). Ray's children exec right away and need none of it.
+		"GRPC_ENABLE_FORK_SUPPORT=false",
 	)
 	if n.Head {
 		// Not flags but environment variables; their defaults are fixed ports.

@@ -103,6 +103,7 @@ func (c *Cache) Publish(ctx context.Context, key, local string, vis yarnpb.Local
 	if err != nil {
 		return stage.Resource{}, err
 	}
+	stage.WholeSecondMtime(c.fs, tmp)
 	tmpSt, err := c.fs.Stat(tmp)
 	if err != nil {
 		return stage.Resource{}, hdfsErr(ctx, "stat", tmp, err)

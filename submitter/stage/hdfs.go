@@ -64,12 +64,25 @@ func StagingDir(user string, app yarn.ApplicationID) string {
 
 // MarkUsed records a reuse of the published file p (st is its Stat): its access time becomes now,
 // its modification time stays, which every LocalResource naming p carries. `orca-yarn gc` ages
-// entries by that access time; the NameNode updates it on reads only once an hour, and a
-// reused entry is not read at all until a NodeManager that lacks it localizes it. Best effort:
-// a cluster with access times off (dfs.namenode.accesstime.precision=0) refuses, and then gc
-// ages by the upload alone.
+// entries by that access time; the NameNode updates it on reads only once an hour, and a reused
+// entry is not read at all until a NodeManager that lacks it localizes it. The client library
+// sends times in whole seconds, so only a file whose mtime is a whole second (WholeSecondMtime,
+// as we publish them) can keep its mtime; any other is left alone, and a NodeManager's "changed
+// on src filesystem" never follows. Best effort: a cluster with access times off
+// (dfs.namenode.accesstime.precision=0) refuses, and then gc ages by the upload alone.
 func MarkUsed(fs FS, p string, st os.FileInfo) {
+	if st.ModTime().Nanosecond() != 0 {
+		return
+	}
 	_ = fs.Chtimes(p, time.Now(), st.ModTime())
+}
+
+// WholeSecondMtime truncates the mtime of a file not published yet to a whole second, so that
+// MarkUsed can later touch it without changing its mtime. Best effort, like MarkUsed.
+func WholeSecondMtime(fs FS, p string) {
+	if st, err := fs.Stat(p); err == nil && st.ModTime().Nanosecond() != 0 {
+		_ = fs.Chtimes(p, st.ModTime(), st.ModTime().Truncate(time.Second))
+	}
 }
 
 // SpecPath is where an application's spec.json is staged (AddSpec: <link>/<name>).

@@ -143,6 +143,7 @@ func (u upload) run(ctx context.Context) (os.FileInfo, bool, error) {
 	if err := u.write(ctx, path.Join(tmp, u.base)); err != nil {
 		return nil, false, err
 	}
+	WholeSecondMtime(u.fs, path.Join(tmp, u.base))
 	finalDir := path.Join(u.parent, u.name)
 	if err := u.fs.Rename(tmp, finalDir); err != nil {
 		// HDFS refuses to rename onto a non-empty directory: someone else published first.
