@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -16,21 +17,14 @@ func flagsFirst(app *cli.App, args []string) []string {
 		return args
 	}
 	i := 1 + flagSpan(app.Flags, args[1:]) // global flags
-	cmds := app.Commands
-	var leaf *cli.Command
-	for i < len(args) {
-		cmd := findCommand(cmds, args[i])
-		if cmd == nil {
-			return args
-		}
-		i++
-		if len(cmd.Subcommands) == 0 {
-			leaf = cmd
-			break
-		}
-		cmds = cmd.Subcommands
+	if i >= len(args) {
+		return args
 	}
-	if leaf == nil || leaf.Hidden || leaf.SkipFlagParsing || leaf.Name == "submit" {
+	leaf := app.Command(args[i])
+	for i++; leaf != nil && len(leaf.Subcommands) > 0 && i < len(args); i++ {
+		leaf = leaf.Command(args[i])
+	}
+	if leaf == nil || len(leaf.Subcommands) > 0 || leaf.Hidden || leaf.SkipFlagParsing || leaf.Name == "submit" {
 		return args
 	}
 	var flags, positional []string
@@ -69,31 +63,18 @@ func flagSpan(set []cli.Flag, args []string) int {
 	return min(n, len(args))
 }
 
-// takesValue: arg is `--name` or `-name` of a non-boolean flag in set, without an `=value`.
+// takesValue: arg is `--name` or `-name` of a flag in set that takes a value (as the flag says
+// itself), without an `=value`.
 func takesValue(set []cli.Flag, arg string) bool {
 	name := strings.TrimLeft(arg, "-")
 	if strings.Contains(name, "=") {
 		return false
 	}
 	for _, f := range set {
-		for _, n := range f.Names() {
-			if n != name {
-				continue
-			}
-			if _, isBool := f.(*cli.BoolFlag); isBool {
-				return false
-			}
-			return true
+		if slices.Contains(f.Names(), name) {
+			d, ok := f.(cli.DocGenerationFlag)
+			return ok && d.TakesValue()
 		}
 	}
 	return false
-}
-
-func findCommand(cmds []*cli.Command, name string) *cli.Command {
-	for _, c := range cmds {
-		if c.HasName(name) {
-			return c
-		}
-	}
-	return nil
 }
