@@ -29,35 +29,40 @@ const (
 	EnvPlanFile = "ORCA_YARN_PLAN_FILE"
 )
 
-// commandEnv is base with the rendezvous outcome set. A variable of the same name in base (the
-// AM may already have put ORCA_YARN_RANK into the launch context) is replaced, not duplicated:
-// with duplicates, which one a program sees depends on its libc.
+// commandEnv is base with the rendezvous outcome set (the AM may already have put
+// ORCA_YARN_RANK into the launch context: MergeEnv replaces it).
 func commandEnv(base []string, o *Options, plan barrier.Plan, planFile string) []string {
-	set := [][2]string{
-		{EnvAppID, o.AppID},
-		{EnvRole, o.Role},
-		{EnvRank, strconv.Itoa(o.Rank)},
-		{EnvWorldSize, strconv.Itoa(plan.WorldSize)},
-		{EnvHeadHost, plan.HeadHost},
-		{EnvGeneration, strconv.Itoa(plan.Generation)},
-		{EnvLaunchID, o.LaunchID},
-		{EnvPlanFile, planFile},
-	}
-	env := make([]string, 0, len(base)+len(set))
-	for _, kv := range base {
+	return MergeEnv(base, []string{
+		EnvAppID + "=" + o.AppID,
+		EnvRole + "=" + o.Role,
+		EnvRank + "=" + strconv.Itoa(o.Rank),
+		EnvWorldSize + "=" + strconv.Itoa(plan.WorldSize),
+		EnvHeadHost + "=" + plan.HeadHost,
+		EnvGeneration + "=" + strconv.Itoa(plan.Generation),
+		EnvLaunchID + "=" + o.LaunchID,
+		EnvPlanFile + "=" + planFile,
+	}, nil)
+}
+
+// MergeEnv is base (NAME=value entries) with every variable named in set or unset removed, then
+// set appended: a variable is replaced, never duplicated, since with duplicates which one a
+// program sees depends on its libc. base is not changed.
+func MergeEnv(base, set, unset []string) []string {
+	drop := make(map[string]bool, len(set)+len(unset))
+	for _, kv := range set {
 		name, _, _ := strings.Cut(kv, "=")
-		replaced := false
-		for _, s := range set {
-			replaced = replaced || name == s[0]
-		}
-		if !replaced {
-			env = append(env, kv)
+		drop[name] = true
+	}
+	for _, name := range unset {
+		drop[name] = true
+	}
+	out := make([]string, 0, len(base)+len(set))
+	for _, kv := range base {
+		if name, _, _ := strings.Cut(kv, "="); !drop[name] {
+			out = append(out, kv)
 		}
 	}
-	for _, s := range set {
-		env = append(env, s[0]+"="+s[1])
-	}
-	return env
+	return append(out, set...)
 }
 
 // SignalContext is cancelled on the first SIGTERM or SIGINT to the launcher: the NodeManager's

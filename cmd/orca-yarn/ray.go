@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/orca-yarn/orca-yarn/amapi"
+	"github.com/orca-yarn/orca-yarn/launcher"
 	"github.com/orca-yarn/orca-yarn/launcher/raynode"
 	"github.com/orca-yarn/orca-yarn/submitter"
 	"github.com/orca-yarn/orca-yarn/submitter/envcache"
@@ -99,7 +100,7 @@ func runLocalDriver(ctx context.Context, c *cli.Context, cl *submitter.Cluster, 
 	python := sub.Env.LocalPython()
 	d := exec.CommandContext(ctx, python, append([]string{plan.Script}, plan.Args...)...)
 	d.Stdout, d.Stderr = c.App.Writer, c.App.ErrWriter
-	env := setEnv(setEnv(os.Environ(), "ORCA_YARN_ROLE", "driver"), "ORCA_YARN_APP_ID", sub.ID.String())
+	env := launcher.MergeEnv(os.Environ(), []string{launcher.EnvRole + "=driver", launcher.EnvAppID + "=" + sub.ID.String()}, nil)
 	d.Env = raynode.DriverEnv(env, ready.Info.ClientAddress, tokenFile)
 	logger(c).WithFields(logrus.Fields{"python": python, "ray": ready.Info.ClientAddress}).Info("driver started on the client")
 	err = d.Run()

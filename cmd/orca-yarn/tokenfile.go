@@ -5,11 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/orca-yarn/orca-yarn/hadoop/security"
+	"github.com/orca-yarn/orca-yarn/launcher"
 )
 
 // commandTokenFile is the credentials file a container's command sees as
@@ -46,8 +46,7 @@ func commandTokensEnv(ic *inContainer, env []string) ([]string, error) {
 	if err := writeCommandTokens(path, ic.creds); err != nil {
 		return nil, err
 	}
-	env = setEnv(env, envContainerTokens, containerTokensPath())
-	return setEnv(env, "HADOOP_TOKEN_FILE_LOCATION", path), nil
+	return launcher.MergeEnv(env, []string{envContainerTokens + "=" + containerTokensPath(), "HADOOP_TOKEN_FILE_LOCATION=" + path}, nil), nil
 }
 
 // containerTokensPath is the NodeManager's credentials file of this container.
@@ -56,17 +55,6 @@ func containerTokensPath() string {
 		return p
 	}
 	return os.Getenv("HADOOP_TOKEN_FILE_LOCATION")
-}
-
-// setEnv sets key in env, replacing any entry of it (duplicates would leave the choice to libc).
-func setEnv(env []string, key, value string) []string {
-	out := make([]string, 0, len(env)+1)
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, key+"=") {
-			out = append(out, kv)
-		}
-	}
-	return append(out, key+"="+value)
 }
 
 // followCommandTokens replaces the command's token file with every newer version the AM

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/orca-yarn/orca-yarn/launcher"
 )
 
 // MaxTempDirLen is the longest --temp-dir that keeps Ray's unix sockets within Linux's 107-byte
@@ -204,25 +206,7 @@ func shellQuote(s string) string {
 // Environ is base (the container's environment, KEY=VALUE) with c.Unset removed and c.Env set,
 // each name once.
 func (c Command) Environ(base []string) []string {
-	return mergeEnv(base, c.Env, c.Unset)
-}
-
-func mergeEnv(base, set, unset []string) []string {
-	drop := make(map[string]bool, len(set)+len(unset))
-	for _, kv := range set {
-		name, _, _ := strings.Cut(kv, "=")
-		drop[name] = true
-	}
-	for _, name := range unset {
-		drop[name] = true
-	}
-	out := make([]string, 0, len(base)+len(set))
-	for _, kv := range base {
-		if name, _, _ := strings.Cut(kv, "="); !drop[name] {
-			out = append(out, kv)
-		}
-	}
-	return append(out, set...)
+	return launcher.MergeEnv(base, c.Env, c.Unset)
 }
 
 // DriverEnv is base with what a Ray driver needs to join the cluster: RAY_ADDRESS, read by a
@@ -231,7 +215,7 @@ func mergeEnv(base, set, unset []string) []string {
 // ray://host:port, the Ray Client, which carries the token too (checked on Ray 2.60). The token
 // file must be private to the driver's user.
 func DriverEnv(base []string, address, tokenFile string) []string {
-	return mergeEnv(base, append([]string{"RAY_ADDRESS=" + address}, authEnv(tokenFile)...), []string{EnvAuthToken})
+	return launcher.MergeEnv(base, append([]string{"RAY_ADDRESS=" + address}, authEnv(tokenFile)...), []string{EnvAuthToken})
 }
 
 // MakeTempDir creates (or reuses) a short Ray directory for a container under base (usually

@@ -7,9 +7,9 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/orca-yarn/orca-yarn/launcher"
 	"github.com/orca-yarn/orca-yarn/launcher/raynode"
 )
 
@@ -145,7 +145,7 @@ func (o *Options) runDriver(ctx context.Context, gcs string) (int, error) {
 	d.Dir, d.Stdout, d.Stderr = o.Dir, o.Stdout, o.Stderr
 	// The driver is a role of its own: a program that calls init_orca_context finds it is one
 	// already and joins this cluster instead of starting another.
-	d.Env = raynode.DriverEnv(setEnv(o.Environ, "ORCA_YARN_ROLE", "driver"), gcs, o.TokenFile)
+	d.Env = raynode.DriverEnv(launcher.MergeEnv(o.Environ, []string{launcher.EnvRole + "=driver"}, nil), gcs, o.TokenFile)
 	o.Log.WithField("script", o.Script).Info("driver started")
 	err := d.Run()
 	var ee *exec.ExitError
@@ -158,15 +158,4 @@ func (o *Options) runDriver(ctx context.Context, gcs string) (int, error) {
 		return 1, fmt.Errorf("rayrole: driver: %w", err)
 	}
 	return 1, fmt.Errorf("rayrole: start the driver %s %s: %w", o.Python, o.Script, err)
-}
-
-// setEnv sets key in env, replacing any entry of it.
-func setEnv(env []string, key, value string) []string {
-	out := make([]string, 0, len(env)+1)
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, key+"=") {
-			out = append(out, kv)
-		}
-	}
-	return append(out, key+"="+value)
 }
