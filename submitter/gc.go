@@ -29,9 +29,9 @@ const (
 	// gcUnknownAge: an application the RM does not know (yet, or any more: another cluster on
 	// this HDFS, an RM that lost its state) is taken for ended only after this long.
 	gcUnknownAge = 24 * time.Hour
-	// MinUnusedFor: below the NameNode's access-time precision (an hour by default) an entry in
+	// minUnusedFor: below the NameNode's access-time precision (an hour by default) an entry in
 	// use may look unused.
-	MinUnusedFor = time.Hour
+	minUnusedFor = time.Hour
 )
 
 // GCOptions: what `orca-yarn gc` collects.
@@ -64,8 +64,8 @@ type GCReport struct {
 // kept; if that cannot be read, nothing is removed.
 func (c *Cluster) GC(ctx context.Context, o GCOptions) (GCReport, error) {
 	rep := GCReport{DryRun: o.DryRun, Entries: []cachegc.Item{}, Staging: []string{}, Local: []string{}}
-	if o.UnusedFor < MinUnusedFor {
-		return rep, badInputf("--unused-for %s: at least %s (HDFS updates access times hourly, so an entry in use could look unused)", o.UnusedFor, MinUnusedFor)
+	if o.UnusedFor < minUnusedFor {
+		return rep, badInputf("--unused-for %s: at least %s (HDFS updates access times hourly, so an entry in use could look unused)", o.UnusedFor, minUnusedFor)
 	}
 	fs, err := stage.NewHDFS(ctx, c.Conf, stageOptions(c))
 	if err != nil {
@@ -86,27 +86,31 @@ func (c *Cluster) GC(ctx context.Context, o GCOptions) (GCReport, error) {
 	if err != nil {
 		return rep, classify(ErrCluster, err)
 	}
-	// Ended for the RM: after gcStagingAge. Unknown to it: only after gcUnknownAge, since a
-	// client stages before it submits.
-	stale, staleErr := stage.StaleStaging(ctx, fs, c.User, c.appState(false), gcStagingAge)
-	unknown, unknownErr := stage.StaleStaging(ctx, fs, c.User, c.appState(true), gcUnknownAge)
-	stale = mergeUnique(stale, unknown)
-	staleErr = errors.Join(staleErr, unknownErr)
+	// Staging: ended for the RM and older than gcStagingAge; unknown to it, only after
+	// gcUnknownAge (a client stages before it submits).
+	staging := stage.StaleStaging
+	if !o.DryRun {
+		staging = stage.CleanupStaleStaging
+	}
+	stagingEnded := func(ctx context.Context, id yarn.ApplicationID) (bool, error) {
+		return c.appEnded(ctx, id, gcUnknownAge, func() (time.Time, error) {
+			st, err := fs.Stat(stage.StagingDir(c.User, id))
+			if err != nil {
+				return time.Time{}, err
+			}
+			return st.ModTime(), nil
+		})
+	}
+	staged, stagingErr := staging(ctx, fs, c.User, stagingEnded, gcStagingAge)
+	rep.Staging = append(rep.Staging, staged...)
 	local, localErr := c.endedLocalDirs(ctx, max(o.UnusedFor, gcUnknownAge))
-	var errs []error
+	errs := []error{stagingErr, localErr}
 	if o.DryRun {
-		rep.Entries, rep.Staging, rep.Local = items, stale, local
+		rep.Entries, rep.Local = items, local
 	} else {
 		var err error
 		rep.Entries, err = cachegc.Remove(ctx, fs, items)
 		errs = append(errs, err)
-		for _, dir := range stale {
-			if err := fs.RemoveAll(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
-				errs = append(errs, fmt.Errorf("remove %s: %w", dir, err))
-				continue
-			}
-			rep.Staging = append(rep.Staging, dir)
-		}
 		for _, dir := range local {
 			if err := os.RemoveAll(dir); err != nil {
 				errs = append(errs, err)
@@ -118,7 +122,7 @@ func (c *Cluster) GC(ctx context.Context, o GCOptions) (GCReport, error) {
 	for _, it := range rep.Entries {
 		rep.Bytes += it.Bytes
 	}
-	if err := errors.Join(append(errs, staleErr, localErr)...); err != nil {
+	if err := errors.Join(errs...); err != nil {
 		return rep, classify(ErrCluster, err)
 	}
 	return rep, nil
@@ -175,37 +179,27 @@ func readSpec(fs *hdfs.Client, p string) (*appspec.Spec, error) {
 	return &s, nil
 }
 
-// appState answers StaleStaging: ended means terminal in the RM, or (with unknown) not known to
-// the RM at all, and only that.
-func (c *Cluster) appState(unknown bool) stage.AppFinished {
-	return func(ctx context.Context, id yarn.ApplicationID) (bool, error) {
-		r, err := c.RM.Report(ctx, id)
-		if errors.Is(err, ipc.ErrNotFound) {
-			return unknown, nil
-		}
+// appEnded: the RM reports id ended, or it does not know id (not submitted yet, another cluster
+// sharing this HDFS or this machine, an RM that lost its state) and what the application left
+// was last modified (modTime) at least unknownAge ago.
+func (c *Cluster) appEnded(ctx context.Context, id yarn.ApplicationID, unknownAge time.Duration, modTime func() (time.Time, error)) (bool, error) {
+	r, err := c.RM.Report(ctx, id)
+	switch {
+	case errors.Is(err, ipc.ErrNotFound):
+		t, err := modTime()
 		if err != nil {
-			return false, rmErr("application "+id.String(), err)
+			return false, err
 		}
-		return !unknown && r.State.Terminal(), nil
+		return time.Since(t) >= unknownAge, nil
+	case err != nil:
+		return false, rmErr("application "+id.String(), err)
 	}
-}
-
-func mergeUnique(a, b []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, p := range append(a, b...) {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	return out
+	return r.State.Terminal(), nil
 }
 
 // endedLocalDirs are this machine's per-application directories (WriteRayToken's) of ended
-// applications. The RM does not know another cluster's applications (a user may submit to
-// several from one machine): those go only once older than notFoundAge.
-func (c *Cluster) endedLocalDirs(ctx context.Context, notFoundAge time.Duration) ([]string, error) {
+// applications (appEnded; a user may submit to several clusters from one machine).
+func (c *Cluster) endedLocalDirs(ctx context.Context, unknownAge time.Duration) ([]string, error) {
 	base, err := os.UserCacheDir()
 	if err != nil {
 		return nil, nil // no cache dir: nothing was written there
@@ -225,16 +219,17 @@ func (c *Cluster) endedLocalDirs(ctx context.Context, notFoundAge time.Duration)
 		if err != nil || !e.IsDir() {
 			continue
 		}
-		r, err := c.RM.Report(ctx, id)
-		switch {
-		case errors.Is(err, ipc.ErrNotFound):
-			// Another cluster's application, or one this RM forgot: only an old one is ended.
-			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) >= notFoundAge {
-				ended = append(ended, filepath.Join(root, e.Name()))
+		done, err := c.appEnded(ctx, id, unknownAge, func() (time.Time, error) {
+			info, err := e.Info()
+			if err != nil {
+				return time.Time{}, err
 			}
+			return info.ModTime(), nil
+		})
+		switch {
 		case err != nil:
-			errs = append(errs, rmErr("application "+id.String(), err))
-		case r.State.Terminal():
+			errs = append(errs, err)
+		case done:
 			ended = append(ended, filepath.Join(root, e.Name()))
 		}
 	}

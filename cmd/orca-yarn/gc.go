@@ -36,9 +36,6 @@ func gcCommand() *cli.Command {
 			if err != nil {
 				return usageError(fmt.Errorf("--unused-for %w", err))
 			}
-			if age < submitter.MinUnusedFor {
-				return usageError(fmt.Errorf("--unused-for %s: at least %s (HDFS updates access times hourly, so an entry in use could look unused)", c.String("unused-for"), submitter.MinUnusedFor))
-			}
 			cl, err := connect(c)
 			if err != nil {
 				return err
