@@ -1,11 +1,9 @@
 package raynode
 
 import (
-	"errors"
 	"fmt"
-	"hash/fnv"
-	"net"
-	"strconv"
+
+	"github.com/orca-yarn/orca-yarn/launcher/portplan"
 )
 
 // Ports is every TCP port a Ray node listens on. Ray picks the ones it is not given at random or
@@ -31,20 +29,17 @@ type Ports struct {
 	MinWorker, MaxWorker int
 }
 
-// The default probing range: below Linux's ephemeral range (32768-60999), where outgoing
-// connections could take a planned port between the plan and `ray start`; above Ray Client's
-// per-connection servers (23000-23999, not configurable) and clear of Ray's and Hadoop's
-// defaults.
+// The default probing range is portplan's (see there why).
 const (
-	DefaultPortLow  = 24000
-	DefaultPortHigh = 32767
+	DefaultPortLow  = portplan.DefaultLow
+	DefaultPortHigh = portplan.DefaultHigh
 	// DefaultWorkerPorts is the size of a node's worker block: room for many actors, tasks'
 	// workers and drivers (each holds one port while it lives).
 	DefaultWorkerPorts = 200
 )
 
 // ErrNoPorts: the range has no room left for the plan on this host.
-var ErrNoPorts = errors.New("raynode: no free ports")
+var ErrNoPorts = portplan.ErrNoPorts
 
 // PortOptions say where PlanPorts looks.
 type PortOptions struct {
@@ -76,22 +71,19 @@ func PlanPorts(o PortOptions) (Ports, error) {
 		return Ports{}, fmt.Errorf("%w: range %d-%d cannot hold %d worker ports and %d others",
 			ErrNoPorts, o.Low, o.High, o.WorkerPorts, singles)
 	}
-	p := &prober{low: o.Low, span: o.High - o.Low + 1, held: map[int]net.Listener{}}
-	defer p.release()
-	h := fnv.New64a()
-	h.Write([]byte(o.Seed))
-	p.next = int(h.Sum64() % uint64(p.span))
-
-	// The block first: it is the hardest to find, and the singles then fill in around it.
-	minWorker, err := p.block(o.WorkerPorts)
+	p, err := portplan.NewProber(o.Low, o.High, o.Seed)
 	if err != nil {
 		return Ports{}, err
 	}
-	got := make([]int, singles)
-	for i := range got {
-		if got[i], err = p.single(); err != nil {
-			return Ports{}, err
-		}
+	defer p.Release()
+	// The block first: it is the hardest to find, and the singles then fill in around it.
+	minWorker, err := p.Block(o.WorkerPorts)
+	if err != nil {
+		return Ports{}, err
+	}
+	got, err := p.Singles(singles)
+	if err != nil {
+		return Ports{}, err
 	}
 	ports := Ports{
 		MinWorker: minWorker, MaxWorker: minWorker + o.WorkerPorts - 1,
@@ -103,75 +95,6 @@ func PlanPorts(o PortOptions) (Ports, error) {
 		ports.DashboardMetrics, ports.AutoscalerMetrics = got[9], got[10]
 	}
 	return ports, nil
-}
-
-// prober walks the range cyclically from a seeded start, holding every port it took.
-type prober struct {
-	low, span, next int
-	held            map[int]net.Listener
-}
-
-func (p *prober) port(i int) int { return p.low + (p.next+i)%p.span }
-
-func (p *prober) single() (int, error) {
-	for i := range p.span {
-		port := p.port(i)
-		if p.take(port) {
-			p.next = (p.next + i + 1) % p.span
-			return port, nil
-		}
-	}
-	return 0, fmt.Errorf("%w: every port of %d-%d is taken", ErrNoPorts, p.low, p.low+p.span-1)
-}
-
-// block finds n consecutive free ports that do not wrap around the range's end.
-func (p *prober) block(n int) (int, error) {
-	for i := 0; i < p.span; {
-		start := p.port(i)
-		if start+n-1 > p.low+p.span-1 {
-			i += p.low + p.span - start // skip to the range's start
-			continue
-		}
-		ok := 0
-		for ok < n && p.take(start+ok) {
-			ok++
-		}
-		if ok == n {
-			p.next = (start + n - p.low) % p.span
-			return start, nil
-		}
-		p.drop(start, ok)
-		i += ok + 1 // the block cannot contain the busy port
-	}
-	return 0, fmt.Errorf("%w: no %d consecutive free ports in %d-%d", ErrNoPorts, n, p.low, p.low+p.span-1)
-}
-
-func (p *prober) take(port int) bool {
-	if _, dup := p.held[port]; dup {
-		return false
-	}
-	// ":port" binds the IPv6 wildcard in dual-stack mode, which fails if anything listens on
-	// that port on any IPv4 or IPv6 address: the strictest test, matching Ray, which binds
-	// both wildcards and specific addresses.
-	l, err := net.Listen("tcp", ":"+strconv.Itoa(port))
-	if err != nil {
-		return false
-	}
-	p.held[port] = l
-	return true
-}
-
-func (p *prober) drop(start, n int) {
-	for port := start; port < start+n; port++ {
-		p.held[port].Close()
-		delete(p.held, port)
-	}
-}
-
-func (p *prober) release() {
-	for _, l := range p.held {
-		l.Close()
-	}
 }
 
 // All lists every planned port (the worker block expanded) for checks and logs.
