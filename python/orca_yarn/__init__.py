@@ -7,7 +7,9 @@ overrides which one runs.
 """
 
 from ._binary import BinaryNotFound, locate_binary
+from ._config import OrcaConfig
 from ._ray import RayContext
+from ._resolve import OrcaCompatWarning, resolve_init_args
 from ._results import CLIError
 from .api import init_orca_context, stop_orca_context
 from .context import OrcaContext
@@ -18,11 +20,14 @@ __version__ = "0.1.0"
 __all__ = [
     "BinaryNotFound",
     "CLIError",
+    "OrcaCompatWarning",
+    "OrcaConfig",
     "OrcaContext",
     "RayContext",
     "data_creator_lock",
     "init_orca_context",
     "locate_binary",
+    "resolve_init_args",
     "stop_orca_context",
     "wrap_data_creator",
 ]

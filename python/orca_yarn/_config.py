@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-CLUSTER_MODES = ("local", "yarn-client", "yarn-cluster")
+CLUSTER_MODES = ("local", "yarn-client", "yarn-cluster", "spark-submit", "standalone")
 
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
 _UNIT = {"": 1 << 20, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -46,13 +46,29 @@ def memory_flag(nbytes: int) -> str:
 
 @dataclass(frozen=True)
 class OrcaConfig:
-    """Everything ``init_orca_context`` was asked for, already validated.
+    """Everything ``init_orca_context`` was asked for, already validated (``resolve_init_args``).
 
-    Memory values are bytes. ``spark_conf`` holds the ``spark.*`` keys passed through ``**conf``
-    (or Orca's ``conf={...}``), applied last so the user can override any key we set.
+    Memory values are bytes. ``spark_conf`` holds the ``spark.*`` keys (``**kwargs`` or Orca's
+    ``conf={...}``), applied last so the user can override any key we set.
+
+    - ``cluster_mode``: "local", "yarn-client", "yarn-cluster", "spark-submit" (a SparkContext made
+      by spark-submit/bigdl-submit, or already active) or "standalone" (Spark at ``master``).
+    - ``runtime``: Orca's "spark" or "ray"; ``init_spark``/``init_ray`` are what starts at once,
+      derived from it (and ``init_ray_on_spark``); the other engine starts on demand.
+    - ``memory``: per node; a Ray node's YARN container is ``ray_node_memory`` (``memory`` plus
+      ``extra_executor_memory_for_ray``, as Orca gave Ray the executor's overhead).
+    - ``num_ray_nodes``, ``ray_node_cpu_cores``: the Ray cluster's shape (default: ``num_nodes``, ``cores``).
+    - ``env``: the Python env shipped ("auto", a path, an hdfs:// archive, "none"); ``penv_archive``
+      an env archive already packed (local path or hdfs://), used instead of packing.
+    - ``ray_env``: environment variables for Ray's worker processes (Orca's ``env={...}``).
+    - ``ray_init_args``: runtime="ray" keyword arguments passed on to ``ray.init`` (e.g. ``address``).
+    - ``colocate_spark``: True = Spark runs inside the same YARN application's containers as Ray
+      (wired in ``_modes``; until then a separate Spark-on-YARN application, as with False);
+      False = a separate Spark-on-YARN application, for Spark-heavy jobs.
     """
 
     cluster_mode: str = "local"
+    runtime: str = "spark"
     cores: int = 2
     memory: int = 4 << 30
     num_nodes: int = 1
@@ -60,17 +76,39 @@ class OrcaConfig:
     driver_memory: int = 1 << 30
     extra_python_lib: tuple[str, ...] = ()
     env: str = "auto"
+    penv_archive: str | None = None
+    additional_archive: tuple[str, ...] = ()
     queue: str | None = None
     tags: tuple[str, ...] = ()
     object_store_memory: int | None = None
+    extra_executor_memory_for_ray: int | None = None
+    include_webui: bool = False
+    ray_env: Mapping[str, str] = field(default_factory=dict)
+    num_ray_nodes: int = 1
+    ray_node_cpu_cores: int = 2
+    redis_password: str | None = None
+    ray_init_args: Mapping[str, Any] = field(default_factory=dict)
     init_ray: bool = True
     init_spark: bool = True
+    colocate_spark: bool = True
+    jars: tuple[str, ...] = ()
+    spark_log_level: str = "WARN"
+    master: str | None = None
+    python_location: str | None = None
+    hadoop_conf: str | None = None
+    hadoop_user_name: str | None = None
+    spark_yarn_archive: str | None = None
     spark_conf: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def yarn(self) -> bool:
         """True for both YARN modes: they need HADOOP_CONF_DIR and the binary."""
-        return self.cluster_mode != "local"
+        return self.cluster_mode in ("yarn-client", "yarn-cluster")
+
+    @property
+    def ray_node_memory(self) -> int:
+        """A Ray node's container memory: ``memory`` plus Orca's extra memory for Ray."""
+        return self.memory + (self.extra_executor_memory_for_ray or 0)
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -92,27 +130,6 @@ def _str_list(name: str, value: Any) -> tuple[str, ...]:
     return tuple(v for v in items if v)
 
 
-def _spark_conf(conf: Mapping[str, Any]) -> dict[str, str]:
-    """Split ``**conf`` into Spark keys; anything else is an error, not silently dropped.
-
-    Orca users passed ``conf={"spark.x": ...}``; that nested form is merged too.
-    """
-    out: dict[str, str] = {}
-    for key, value in conf.items():
-        if key == "conf" and isinstance(value, Mapping):
-            out.update(_spark_conf(value))
-            continue
-        if not key.startswith("spark."):
-            raise ValueError(
-                f"unknown argument {key!r}: extra keyword arguments must be Spark settings "
-                "('spark.*'), e.g. **{'spark.executor.memoryOverhead': '1g'}"
-            )
-        if value is None:
-            continue
-        out[key] = str(value).lower() if isinstance(value, bool) else str(value)
-    return out
-
-
 def make_config(
     cluster_mode: str = "local",
     cores: int = 2,
@@ -129,35 +146,11 @@ def make_config(
     init_spark: bool = True,
     conf: Mapping[str, Any] | None = None,
 ) -> OrcaConfig:
-    """Validate the public arguments; raise ValueError naming the first bad one."""
-    if cluster_mode not in CLUSTER_MODES:
-        raise ValueError(f"cluster_mode={cluster_mode!r}: want one of {', '.join(CLUSTER_MODES)}")
-    if not isinstance(env, str) or not env.strip():
-        raise ValueError(f"env={env!r}: want 'auto', 'none', a path to a conda env/venv, or an hdfs:// archive")
-    if queue is not None and (not isinstance(queue, str) or not queue.strip()):
-        raise ValueError(f"queue={queue!r}: want a queue name")
-    osm = None if object_store_memory is None else parse_memory(object_store_memory, "object_store_memory")
-    cfg = OrcaConfig(
-        cluster_mode=cluster_mode,
-        cores=_positive_int("cores", cores),
-        memory=parse_memory(memory, "memory"),
-        num_nodes=_positive_int("num_nodes", num_nodes),
-        driver_cores=_positive_int("driver_cores", driver_cores),
-        driver_memory=parse_memory(driver_memory, "driver_memory"),
-        extra_python_lib=_str_list("extra_python_lib", extra_python_lib),
-        env=env.strip(),
-        queue=queue.strip() if queue else None,
-        tags=_str_list("tags", tags),
-        object_store_memory=osm,
-        init_ray=bool(init_ray),
-        init_spark=bool(init_spark),
-        spark_conf=_spark_conf(conf or {}),
-    )
-    if osm is not None and cfg.yarn and osm >= cfg.memory:
-        raise ValueError(
-            f"object_store_memory ({memory_flag(osm)}) must be below memory ({memory_flag(cfg.memory)}): "
-            "the object store lives inside each node's YARN container"
-        )
-    if not cfg.init_ray and not cfg.init_spark:
-        raise ValueError("init_ray=False and init_spark=False: nothing to start")
-    return cfg
+    """orca_yarn's first argument set (both engines by default), for tests and older callers."""
+    from ._resolve import resolve_init_args
+
+    return resolve_init_args(cluster_mode, cores=cores, memory=memory, num_nodes=num_nodes,
+                             driver_cores=driver_cores, driver_memory=driver_memory,
+                             extra_python_lib=extra_python_lib, env=env, queue=queue, tags=tags,
+                             object_store_memory=object_store_memory, init_ray=init_ray,
+                             init_spark=init_spark, conf=conf or {})

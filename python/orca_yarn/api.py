@@ -11,55 +11,47 @@ import atexit
 from typing import Any
 
 from . import _modes
-from ._config import make_config
+from ._resolve import resolve_init_args
 from ._session import Session
 from .context import OrcaContext
 
 
 def init_orca_context(
-    cluster_mode: str = "local",
-    cores: int = 2,
-    memory: str | int = "4g",
+    cluster_mode: str | None = None,
+    runtime: str = "spark",
+    cores: int | str | None = None,
+    memory: str | int | None = None,
     num_nodes: int = 1,
-    driver_cores: int = 1,
-    driver_memory: str | int = "1g",
-    extra_python_lib: str | list[str] | None = None,
-    env: str = "auto",
-    queue: str | None = None,
-    tags: str | list[str] | None = None,
-    object_store_memory: str | int | None = None,
-    init_ray: bool = True,
-    init_spark: bool = True,
-    **conf: Any,
+    init_ray_on_spark: bool = False,
+    **kwargs: Any,
 ) -> Any:
-    """Start Ray and/or Spark for ``cluster_mode``; return the SparkContext (None without Spark).
+    """Start Spark and/or Ray as Orca's ``init_orca_context`` did; return the SparkContext (the Ray
+    context for ``runtime="ray"``).
 
-    - ``cluster_mode``: "local" (this machine: ``ray.init(num_cpus=cores)`` and ``local[cores]``,
-      ``num_nodes`` ignored), "yarn-client" (this process drives a Ray cluster and Spark executors
-      on YARN) or "yarn-cluster" (this script is re-run as the driver inside the cluster; the call
-      does not return on the edge: the process exits with the application's exit code).
+    Every argument of BigDL Orca 2.4 and Analytics Zoo is accepted (see python/README.md for what
+    each maps to); ``resolve_init_args`` checks them without starting anything.
+
+    - ``cluster_mode``: "local" (this machine), "yarn-client"/"yarn" (this process drives a Ray
+      cluster and Spark executors on YARN), "yarn-cluster" (this script is re-run as the driver
+      inside the cluster; the call does not return on the edge: the process exits with the
+      application's exit code), "spark-submit"/"bigdl-submit" (the SparkContext spark-submit made),
+      "standalone" (Spark at ``master``), None (local, or spark-submit when launched by it).
+    - ``runtime``: "spark" starts Spark, and Ray too with ``init_ray_on_spark=True``; "ray" starts
+      Ray only. The other engine starts when the program first asks for it
+      (``OrcaContext.get_ray_context()``, ``OrcaContext.get_spark_context()``).
     - ``cores``, ``memory``: per node (Ray container vcores and YARN memory; Spark executor cores
-      and heap, plus a memoryOverhead of max(512m, 20%)). Local mode: Ray CPUs, Spark threads and
-      the Spark driver heap. A Ray node needs about 1.5 GiB for Ray's own processes before its
-      tasks get any (and yarn-cluster keeps 512 MiB of the head's for the driver); too little is
-      refused before anything is submitted.
+      and heap). Local mode: Ray CPUs, Spark threads (``"*"`` or unset: every core) and the Spark
+      driver heap. ``memory`` defaults to 4g (Orca: 2g): a Ray node needs about 1.5 GiB for Ray's
+      own processes; too little is refused before anything is submitted.
     - ``num_nodes``: Ray nodes (YARN containers) and Spark executors.
-    - ``driver_cores``, ``driver_memory``: the Spark driver.
-    - ``extra_python_lib``: .py/.zip/.egg files or dirs (list or comma-separated) put on the Ray
-      nodes' and Spark executors' PYTHONPATH.
-    - ``env``: the Python env shipped to the cluster: "auto" (the active conda env or venv),
-      a path, an ``hdfs://`` archive already packed, or "none" (the hosts' own Python).
-    - ``queue``, ``tags``: YARN queue and application tags (both the Ray and the Spark application;
-      each session also adds its own ``orca-session-<id>`` tag).
-    - ``object_store_memory``: Ray's object store per node, inside ``memory``.
-    - ``init_ray``, ``init_spark``: which of the two to start.
-    - ``**conf``: ``spark.*`` settings, applied last (Orca's ``conf={...}`` dict works too).
+    - orca-yarn's own keywords: ``env`` (a str: the Python env to ship, "auto", a path, an
+      hdfs:// archive or "none"; a dict: Orca's environment variables for Ray), ``queue``, ``tags``,
+      ``init_ray``/``init_spark`` (override what starts), ``colocate_spark``, ``spark.*`` settings.
 
     Calling it again with the same arguments returns the running context (re-running a notebook
     cell); with different ones it raises until ``stop_orca_context()`` is called.
     """
-    cfg = make_config(cluster_mode, cores, memory, num_nodes, driver_cores, driver_memory, extra_python_lib,
-                      env, queue, tags, object_store_memory, init_ray, init_spark, conf)
+    cfg = resolve_init_args(cluster_mode, runtime, cores, memory, num_nodes, init_ray_on_spark, **kwargs)
     active = OrcaContext._session
     if active is not None and not active.stopped:
         if active.cfg == cfg:
