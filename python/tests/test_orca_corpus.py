@@ -188,6 +188,33 @@ def _is_literal(node: ast.expr) -> bool:
         return False
 
 
+def _mib(size: Any) -> float:
+    s = str(size).strip().lower()
+    units = {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 * 1024}
+    return float(s[:-1]) * units[s[-1]] if s and s[-1] in units else float(s) / (1024 * 1024)
+
+
+def _fit_memory(nodes: dict[str, ast.expr], args: list, kwargs: dict, positional: list[str],
+                notes: list[str]) -> None:
+    """A ``memory`` from a variable next to a literal ``object_store_memory`` is plausible only above it.
+
+    The real programs that do this default their ``--executor_memory`` to twice the object store
+    (friesian: ``160g`` with ``object_store_memory="80g"``); so does the substitute.
+    """
+    mem, store = nodes.get("memory"), nodes.get("object_store_memory")
+    if mem is None or store is None or _is_literal(mem) or not _is_literal(store):
+        return
+    want = ast.literal_eval(store)
+    if _mib(want) < _mib(PLAUSIBLE["memory"]):
+        return
+    value = f"{int(2 * _mib(want) // 1024)}g"
+    if "memory" in positional:
+        args[positional.index("memory")] = value
+    else:
+        kwargs["memory"] = value
+    notes.append(f"memory: {ast.unparse(mem)} -> {value!r} (twice the literal object_store_memory={want!r})")
+
+
 @dataclass
 class Outcome:
     mode: Any
@@ -234,6 +261,7 @@ def check_call(source: str, modes: tuple[str, ...]) -> list[Outcome]:
 
             args = [val(n, a) for n, a in b.positional]
             kwargs = {n: val(n, a) for n, a in b.keywords}
+            _fit_memory(dict(b.positional + b.keywords), args, kwargs, [n for n, _ in b.positional], notes)
             o = Outcome(mode, runtime, args, kwargs, notes, "accepted")
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
