@@ -8,7 +8,7 @@ overrides which one runs.
 
 from ._binary import BinaryNotFound, locate_binary
 from ._config import OrcaConfig
-from ._ray import RayContext
+from ._ray_context import OrcaRayContext, RayContext
 from ._resolve import OrcaCompatWarning, resolve_init_args
 from ._results import CLIError
 from .api import init_orca_context, stop_orca_context
@@ -23,6 +23,7 @@ __all__ = [
     "OrcaCompatWarning",
     "OrcaConfig",
     "OrcaContext",
+    "OrcaRayContext",
     "RayContext",
     "data_creator_lock",
     "init_orca_context",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ._config import OrcaConfig, memory_flag
+from ._shipping import ray_archives
 
 
 def min_nodes_for(barrier_mode: bool | int, num_nodes: int) -> int | None:
@@ -30,15 +31,19 @@ def _common(cfg: OrcaConfig, env: str, name: str, tags: Sequence[str], min_nodes
     args = [
         "--output", "json",
         "--name", name,
-        "--num-nodes", str(cfg.num_nodes),
-        "--cores", str(cfg.cores),
-        "--memory", memory_flag(cfg.memory),
+        "--num-nodes", str(cfg.num_ray_nodes),
+        "--cores", str(cfg.ray_node_cpu_cores),
+        "--memory", memory_flag(cfg.ray_node_memory),
         "--env", env,
     ]
     if cfg.object_store_memory is not None:
         args += ["--object-store-memory", memory_flag(cfg.object_store_memory)]
     if cfg.extra_python_lib:
         args += ["--py-files", ",".join(cfg.extra_python_lib)]
+    for archive in ray_archives(cfg):
+        args += ["--archives", archive]
+    if cfg.include_webui:
+        args += ["--dashboard"]
     if cfg.queue:
         args += ["--queue", cfg.queue]
     for tag in (*cfg.tags, *tags):

@@ -1,4 +1,7 @@
-"""How each cluster mode builds a Session: local, yarn-client, yarn-cluster (both sides of it).
+"""How each cluster mode starts its engines: local, yarn-client, yarn-cluster (both sides), spark-submit,
+standalone. One ``start_<mode>`` per mode, and per mode one function for Ray and one for Spark, so
+an engine the program did not ask for at first starts the same way later (``start_ray``,
+``start_spark``: Orca's lazy Ray, and Spark for a runtime="ray" program that asks for it).
 
 - local: Ray and Spark on this machine; no binary, no Hadoop.
 - yarn-client: this process is the driver. ``orca-yarn submit --detach`` starts a Ray-only YARN
@@ -10,6 +13,9 @@
 - inside an orca-yarn driver (``in_driver_container``, whatever YARN mode was asked): the script is already
   the driver on the cluster, as after ``orca-yarn submit train.py`` from Airflow; it connects to the
   Ray it was started in and builds Spark on YARN from the context the edge shipped with ``--files``.
+- spark-submit: the SparkContext spark-submit made; Ray on this machine for a local master, else a
+  Ray YARN application as in yarn-client.
+- standalone: Spark at ``master``; Ray, which orca-yarn cannot start on a standalone cluster, on this machine.
 """
 
 from __future__ import annotations
@@ -19,15 +25,17 @@ import os
 import sys
 import tempfile
 import uuid
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from . import _argv, _ray, _spark
+from . import _argv, _ray, _shipping, _spark
 from ._binary import OrcaYarn
 from ._config import OrcaConfig
 from ._logstream import ClusterOutput
+from ._resolve import OrcaCompatWarning
 from ._results import CLIError
 from ._session import Session
 
@@ -64,78 +72,117 @@ def new_tag() -> str:
     return "orca-session-" + uuid.uuid4().hex[:12]
 
 
-def require_hadoop_conf() -> None:
+def require_hadoop_conf(session: Session) -> None:
+    """Orca's ``hadoop_conf`` and ``hadoop_user_name`` become the process's HADOOP_CONF_DIR and
+    HADOOP_USER_NAME for the session (the binary and Spark's JVM read them), as Orca set them."""
+    cfg = session.cfg
+    if cfg.hadoop_conf:
+        session.set_env({"HADOOP_CONF_DIR": cfg.hadoop_conf})
+    if cfg.hadoop_user_name:
+        session.set_env({"HADOOP_USER_NAME": cfg.hadoop_user_name})
     if not (os.environ.get("HADOOP_CONF_DIR") or os.environ.get("YARN_CONF_DIR")):
-        raise RuntimeError("the YARN modes need HADOOP_CONF_DIR (the cluster's client configuration directory)")
+        raise RuntimeError("the YARN modes need HADOOP_CONF_DIR (the cluster's client configuration directory) "
+                           "or hadoop_conf=...")
 
 
-def start_local(cfg: OrcaConfig, session: Session) -> None:
-    if cfg.init_ray:
-        session.ray = _ray.start_local(cfg)
-    if cfg.init_spark:
-        session.spark, session.spark_env = _spark.start_session(_spark.local_conf(cfg, app_name()))
+def _cli(session: Session) -> OrcaYarn:
+    if session.cli is None:
+        session.cli = OrcaYarn()
+    return session.cli
 
 
-def env_to_ship(env: str) -> str:
-    """``env="auto"`` means the env of *this* interpreter: the driver and the cluster must match.
-
-    Why not leave "auto" to the binary: it looks at ``CONDA_PREFIX``/``VIRTUAL_ENV``, which are unset
-    when a venv's python runs without activation (Jupyter kernels, Airflow tasks, cron). Here we
-    know the interpreter: a venv (``sys.prefix != sys.base_prefix``) or a conda env (``conda-meta/``).
-    A bare system Python is passed on as "auto" for the binary to judge.
-    """
-    if env != "auto":
-        return env
-    prefix = Path(sys.prefix)
-    if sys.prefix != sys.base_prefix or (prefix / "conda-meta").is_dir():
-        return str(prefix)
-    return env
+def mode_of(cfg: OrcaConfig) -> str:
+    """The dispatch key: the cluster mode, or "in-container" for a driver orca-yarn started."""
+    return "in-container" if cfg.yarn and in_driver_container() else cfg.cluster_mode
 
 
-def _env_archive(cfg: OrcaConfig, cli: OrcaYarn) -> tuple[str, str]:
-    """(hdfs URI, python inside it) of the env: given as hdfs://, packed, or none at all."""
-    if cfg.env == "none":
-        return "", ""
-    if "://" in cfg.env:
-        return cfg.env, "bin/python"
-    return cli.pack(env_to_ship(cfg.env)).path, "bin/python"
+def start(session: Session) -> None:
+    """Start what ``session.cfg`` asks for at once, in its mode."""
+    session.mode = mode_of(session.cfg)
+    if session.mode == "yarn-cluster":
+        submit_self(session)
+    if session.cfg.init_spark and session.mode == "spark-submit":
+        start_spark(session)  # first: where Ray goes depends on spark-submit's master
+    if session.cfg.init_ray:
+        start_ray(session)
+    if session.cfg.init_spark:
+        session.ensure_spark()
 
 
-def _spark_on_yarn(cfg: OrcaConfig, session: Session, cli: OrcaYarn, env_path: str, env_python: str) -> None:
-    conf = _spark.yarn_conf(cfg, app_name(), env_path, env_python,
-                            _spark.spark_yarn_archive(cli.cache_put), (session.tag,))
-    session.spark, session.spark_env = _spark.start_session(conf, _spark.yarn_env(env_path))
+def start_ray(session: Session) -> None:
+    _ENGINES[session.mode][0](session)
+
+
+def start_spark(session: Session) -> None:
+    _ENGINES[session.mode][1](session)
+
+
+# local ---------------------------------------------------------------------------------------------
+
+def _local_libs(session: Session) -> None:
+    """extra_python_lib and additional_archive on this machine, once per session."""
+    if session.staging:
+        return
+    staging = Path(tempfile.mkdtemp(prefix="orca-yarn-local-"))
+    session.staging.append(staging)
+    session.set_env(_shipping.local_python_path(session.cfg))
+    session.links += _shipping.link_local_archives(session.cfg, staging)
+
+
+def ray_local(session: Session) -> None:
+    _local_libs(session)
+    session.ray = _ray.start_local(session.cfg)
+
+
+def spark_local(session: Session) -> None:
+    _local_libs(session)
+    cfg = session.cfg
+    session.spark, session.spark_env = _spark.start_session(_spark.local_conf(cfg, app_name()),
+                                                            log_level=cfg.spark_log_level)
+
+
+# yarn-client ---------------------------------------------------------------------------------------
+
+def ray_yarn_client(session: Session) -> None:
+    """A Ray-only YARN application, returned once Ray is ready; this process joins with Ray Client."""
+    cfg = session.cfg
+    require_hadoop_conf(session)
+    cli = _cli(session)
+    args = _argv.ray_cluster_args(cfg, _shipping.env_for_ray(cfg, cli), app_name(), (session.tag,),
+                                  _argv.min_nodes_for(session.barrier_mode, cfg.num_ray_nodes))
+    try:
+        res = cli.submit(args, "submit (Ray cluster)")
+    except CLIError as exc:
+        if exc.result.get("app_id"):  # submitted but never ready: it is ours to kill
+            session.app_ids.append(str(exc.result["app_id"]))
+        raise
+    session.app_ids.append(res.app_id)
+    session.ray_app_id = res.app_id
+    if res.ray_token_file:
+        session.token_files.append(Path(res.ray_token_file))
+    res.require_ray()
+    session.outputs.append(ClusterOutput(cli, res.app_id, session.log_output))
+    session.ray = _ray.connect_cluster("yarn-client", res.app_id, res.ray_client_address, res.ray_address,
+                                       res.ray_token_file, res.tracking_url, _ray.runtime_env(cfg),
+                                       str(res.raw.get("dashboard_url") or ""))
+    session.env_path, session.env_python = res.env_path, res.env_python
+
+
+def spark_yarn_client(session: Session) -> None:
+    """Spark on YARN on the Ray application's env archive (packed here if Ray is not running)."""
+    cfg = session.cfg
+    require_hadoop_conf(session)
+    cli = _cli(session)
+    if not session.env_path and cfg.env != "none":
+        session.env_path, session.env_python = _shipping.env_archive(cfg, cli)
+    jars = None if cfg.spark_yarn_archive else _spark.spark_yarn_archive(cli.cache_put)
+    conf = _spark.yarn_conf(cfg, app_name(), session.env_path, session.env_python, jars, (session.tag,))
+    session.spark, session.spark_env = _spark.start_session(conf, _spark.yarn_env(session.env_path),
+                                                            cfg.spark_log_level)
     session.spark_app_id = session.spark.sparkContext.applicationId
 
 
-def start_yarn_client(cfg: OrcaConfig, session: Session, barrier_mode: bool | int,
-                      log_output: Callable[[], bool]) -> None:
-    """``log_output`` is a zero-argument callable: asked per line, so it can be switched later."""
-    require_hadoop_conf()
-    cli = session.cli = OrcaYarn()
-    env_path, env_python = "", ""
-    if cfg.init_ray:
-        args = _argv.ray_cluster_args(cfg, env_to_ship(cfg.env), app_name(), (session.tag,),
-                                      _argv.min_nodes_for(barrier_mode, cfg.num_nodes))
-        try:
-            res = cli.submit(args, "submit (Ray cluster)")
-        except CLIError as exc:
-            if exc.result.get("app_id"):  # submitted but never ready: it is ours to kill
-                session.app_ids.append(str(exc.result["app_id"]))
-            raise
-        session.app_ids.append(res.app_id)
-        if res.ray_token_file:
-            session.token_files.append(Path(res.ray_token_file))
-        res.require_ray()
-        session.outputs.append(ClusterOutput(cli, res.app_id, log_output))
-        session.ray = _ray.connect_cluster("yarn-client", res.app_id, res.ray_client_address, res.ray_address,
-                                           res.ray_token_file, res.tracking_url)
-        env_path, env_python = res.env_path, res.env_python
-    if cfg.init_spark:
-        if not env_path:
-            env_path, env_python = _env_archive(cfg, cli)
-        _spark_on_yarn(cfg, session, cli, env_path, env_python)
-
+# yarn-cluster, the edge side -----------------------------------------------------------------------
 
 def _zip_hadoop_conf(dest: Path) -> Path:
     """The edge's Hadoop client configuration as a zip, for Spark inside the head container."""
@@ -148,30 +195,38 @@ def _zip_hadoop_conf(dest: Path) -> Path:
     return out
 
 
-def submit_self(cfg: OrcaConfig, session: Session, barrier_mode: bool | int) -> NoReturn:
+def _driver_context(session: Session, cli: OrcaYarn) -> dict:
+    """What the driver in the head container needs for Spark, with container-side names only:
+    the env archive and Spark's jars on HDFS, the libs where ``--py-files`` puts them, the
+    archives through orca-yarn's HDFS cache (the head has them unpacked, Spark's executors need the file)."""
+    cfg = session.cfg
+    env_path, env_python = _shipping.env_archive(cfg, cli)
+    jars = cfg.spark_yarn_archive or (_spark.spark_yarn_archive(cli.cache_put) if cfg.init_spark else None)
+    return {"env_path": env_path, "env_python": env_python, "spark_yarn_archive": jars, "tag": session.tag,
+            "py_files": _shipping.container_py_files(cfg.extra_python_lib),
+            "archives": _shipping.spark_archives(cfg, cli.cache_put)}
+
+
+def submit_self(session: Session) -> NoReturn:
     """yarn-cluster from the edge: run this very script as the driver on the cluster, then exit."""
-    require_hadoop_conf()
+    cfg = session.cfg
+    require_hadoop_conf(session)
     script = sys.argv[0] if sys.argv else ""
     if not script.endswith(".py") or not os.path.isfile(script):
         raise RuntimeError("cluster_mode='yarn-cluster' re-runs the calling script on the cluster; "
                            f"{script!r} is not a .py file (from a notebook, use 'yarn-client')")
-    cli = session.cli = OrcaYarn()
+    cli = _cli(session)
     staging = Path(tempfile.mkdtemp(prefix="orca-yarn-"))
     session.staging.append(staging)
-    files: list[str] = []
-    archives: list[str] = []
-    env = env_to_ship(cfg.env)
-    if cfg.init_spark:
-        # The binary's env cache makes submit's own pack of the same env a lookup, not a second upload.
-        env_path, env_python = _env_archive(cfg, cli)
-        context = {"env_path": env_path, "env_python": env_python,
-                   "spark_yarn_archive": _spark.spark_yarn_archive(cli.cache_put), "tag": session.tag}
-        ctx_file = staging / CONTEXT_FILE
-        ctx_file.write_text(json.dumps(context))
-        files.append(str(ctx_file))
-        archives.append(f"{_zip_hadoop_conf(staging)}#{HADOOP_CONF_ALIAS}")
-    args = _argv.script_args(cfg, env, app_name(), script, sys.argv[1:], (session.tag,),
-                             _argv.min_nodes_for(barrier_mode, cfg.num_nodes), files, archives)
+    # Always: Spark may be asked for later by a runtime="ray" program. The binary's env cache makes
+    # submit's own pack of the same env a lookup, not a second upload.
+    ctx_file = staging / CONTEXT_FILE
+    ctx_file.write_text(json.dumps(_driver_context(session, cli)))
+    files = [str(ctx_file)]
+    archives = [f"{_zip_hadoop_conf(staging)}#{HADOOP_CONF_ALIAS}"]
+    args = _argv.script_args(cfg, _shipping.env_for_ray(cfg, cli), app_name(), script, sys.argv[1:],
+                             (session.tag,), _argv.min_nodes_for(session.barrier_mode, cfg.num_ray_nodes),
+                             files, archives)
     try:
         code = cli.run_streaming(args, "submit (yarn-cluster)").exit_code
     except CLIError as exc:
@@ -184,23 +239,70 @@ def submit_self(cfg: OrcaConfig, session: Session, barrier_mode: bool | int) -> 
     sys.exit(code)
 
 
-def start_in_container(cfg: OrcaConfig, session: Session) -> None:
-    """The driver inside the cluster: reuse its Ray; Spark on YARN from the shipped context."""
-    if cfg.init_ray:
-        session.ray = _ray.connect_in_container()
-    if not cfg.init_spark:
-        return
+# yarn-cluster, the driver in the head container ----------------------------------------------------
+
+def ray_in_container(session: Session) -> None:
+    session.ray = _ray.connect_in_container(_ray.runtime_env(session.cfg))
+
+
+def spark_in_container(session: Session) -> None:
+    """Spark on YARN from the context the edge shipped; a driver submitted without one (orca-yarn
+    submit from Airflow) uses ORCA_YARN_ENV_PATH and the edge-side names it was given."""
+    cfg = session.cfg
     ctx_path = Path(CONTEXT_FILE)
     context = json.loads(ctx_path.read_text()) if ctx_path.is_file() else {}
     conf_dir = Path(HADOOP_CONF_ALIAS)
     if conf_dir.is_dir():
-        os.environ["HADOOP_CONF_DIR"] = str(conf_dir.resolve())
-    require_hadoop_conf()
+        session.set_env({"HADOOP_CONF_DIR": str(conf_dir.resolve())})
+    require_hadoop_conf(session)
     env_path = context.get("env_path") or os.environ.get("ORCA_YARN_ENV_PATH", "")
     if not env_path and cfg.env != "none":
         raise RuntimeError(f"no {CONTEXT_FILE} and no ORCA_YARN_ENV_PATH: cannot tell Spark which env archive to use")
     conf = _spark.yarn_conf(cfg, app_name(), env_path, context.get("env_python", "bin/python"),
-                            context.get("spark_yarn_archive"), (context.get("tag") or session.tag,))
-    session.spark, session.spark_env = _spark.start_session(conf, _spark.yarn_env(env_path))
+                            context.get("spark_yarn_archive"), (context.get("tag") or session.tag,),
+                            context.get("py_files"), context.get("archives"))
+    session.spark, session.spark_env = _spark.start_session(conf, _spark.yarn_env(env_path), cfg.spark_log_level)
     session.spark_app_id = session.spark.sparkContext.applicationId
 
+
+# spark-submit and standalone -----------------------------------------------------------------------
+
+def spark_submitted(session: Session) -> None:
+    """The SparkContext spark-submit (bigdl-submit) made: its settings are the command line's."""
+    session.spark = _spark.adopt_session(session.cfg.spark_log_level)
+
+
+def ray_beside_submitted_spark(session: Session) -> None:
+    """Ray next to spark-submit's Spark: on this machine for a local master, else on YARN."""
+    master = session.spark.sparkContext.master if session.spark is not None else "local"
+    if master.startswith("yarn"):
+        ray_yarn_client(session)
+    else:
+        ray_local(session)
+
+
+def spark_standalone(session: Session) -> None:
+    cfg = session.cfg
+    session.spark, session.spark_env = _spark.start_session(_spark.standalone_conf(cfg, app_name()),
+                                                            log_level=cfg.spark_log_level)
+
+
+def ray_beside_standalone(session: Session) -> None:
+    warnings.warn("cluster_mode='standalone': Ray runs on this machine (orca-yarn starts Ray on YARN, "
+                  "not on a standalone cluster)", OrcaCompatWarning, stacklevel=3)
+    ray_local(session)
+
+
+def _not_here(session: Session) -> None:
+    raise RuntimeError("yarn-cluster on the edge runs nothing here: the script runs again on the cluster")
+
+
+# Per mode: (start Ray, start Spark).
+_ENGINES: dict[str, tuple[Callable[[Session], None], Callable[[Session], None]]] = {
+    "local": (ray_local, spark_local),
+    "yarn-client": (ray_yarn_client, spark_yarn_client),
+    "yarn-cluster": (_not_here, _not_here),
+    "in-container": (ray_in_container, spark_in_container),
+    "spark-submit": (ray_beside_submitted_spark, spark_submitted),
+    "standalone": (ray_beside_standalone, spark_standalone),
+}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ._config import OrcaConfig
 
@@ -25,11 +26,12 @@ _AUTH_VARS = ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN_PATH", "RAY_AUTH_TOKEN")
 
 
 @dataclass(frozen=True)
-class RayContext:
-    """What ``OrcaContext.get_ray_context()`` returns: where Ray is and which YARN app runs it.
+class RayHandle:
+    """One connection to Ray: where it is and which YARN app runs it (``OrcaRayContext`` wraps it).
 
     ``address`` is what ``ray.init`` connected to (``ray://host:port`` from an edge node); another
     process can connect to it too, given the token file. ``app_id`` is None in local mode.
+    ``address_info`` is Orca's dict (see ``address_info_of``).
     """
 
     cluster_mode: str
@@ -39,6 +41,7 @@ class RayContext:
     gcs_address: str = ""
     token_file: str = ""
     tracking_url: str = ""
+    address_info: Mapping[str, Any] = field(default_factory=dict, compare=False)
     _saved_env: Mapping[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def disconnect(self) -> None:
@@ -94,24 +97,80 @@ def alive_nodes() -> int:
     return sum(1 for n in ray.nodes() if n.get("Alive"))
 
 
-def start_local(cfg: OrcaConfig) -> RayContext:
-    """A fresh Ray on this machine with ``cores`` CPUs; dashboard off (port clashes, research §0)."""
+def runtime_env(cfg: OrcaConfig) -> dict[str, Any] | None:
+    """Orca's ``env={...}`` for Ray's processes, as Ray's own job-wide ``runtime_env`` env_vars.
+
+    Why not the raylets' environment: on YARN the raylets are started by orca-yarn's launcher, and
+    through Ray Client there is no local process to set it on; env_vars reach every worker of this
+    job in every mode the same way.
+    """
+    extra = dict(cfg.ray_init_args.get("runtime_env") or {})
+    if cfg.ray_env:
+        extra["env_vars"] = {**extra.get("env_vars", {}), **cfg.ray_env}
+    return extra or None
+
+
+def address_info_of(info: Mapping[str, Any], gcs: str) -> dict[str, Any]:
+    """Orca's ``address_info`` keys from what ``ray.init`` returned: Ray 2 has no Redis, its GCS took
+    that role, so ``redis_address`` is the GCS address (what ``ray.init(address=...)`` accepts)."""
+    out = dict(info)
+    gcs = str(out.get("gcs_address") or gcs)
+    out["gcs_address"] = gcs
+    out["redis_address"] = out.get("redis_address") or gcs  # Ray 2 reports None here
+    for key in ("webui_url", "node_ip_address", "object_store_address", "raylet_socket_name"):
+        out[key] = out.get(key) or ""
+    return out
+
+
+def head_address_info(gcs: str, client_address: str, webui_url: str = "") -> dict[str, Any]:
+    """``address_info`` through Ray Client, where this process has no raylet: the head node's values.
+
+    ``node_ip_address`` is the head's IP, ``object_store_address`` and ``raylet_socket_name`` are
+    the head's socket paths *on the head's host* (usable only there), ``gcs_address`` and
+    ``redis_address`` the GCS, ``address`` the Ray Client address this process connected to.
+    """
+    import ray
+
+    host = gcs.rpartition(":")[0]
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    head = next((n for n in nodes if "node:__internal_head__" in (n.get("Resources") or {})), None)
+    head = head or next((n for n in nodes if n.get("NodeManagerAddress") == host), None) or {}
+    return address_info_of({
+        "node_ip_address": head.get("NodeManagerAddress") or host,
+        "object_store_address": head.get("ObjectStoreSocketName", ""),
+        "raylet_socket_name": head.get("RayletSocketName", ""),
+        "webui_url": webui_url,
+        "address": client_address,
+    }, gcs)
+
+
+def start_local(cfg: OrcaConfig) -> RayHandle:
+    """A fresh Ray on this machine with ``ray_node_cpu_cores`` CPUs, or the Ray at runtime="ray"'s
+    ``address=``. The dashboard only with ``include_webui`` (port clashes, research §0)."""
     import ray
 
     _refuse_running()
-    info = ray.init(address="local", num_cpus=cfg.cores, include_dashboard=False,
-                    object_store_memory=cfg.object_store_memory)
-    gcs = str(info.address_info.get("gcs_address", ""))  # type: ignore[attr-defined]
-    return RayContext(cluster_mode="local", address=gcs, gcs_address=gcs, num_nodes=alive_nodes())
+    args = {k: v for k, v in cfg.ray_init_args.items() if k != "runtime_env"}
+    address = args.pop("address", None) or "local"
+    if address == "local":
+        args.setdefault("num_cpus", cfg.ray_node_cpu_cores)
+        args.setdefault("include_dashboard", cfg.include_webui)
+        args.setdefault("object_store_memory", cfg.object_store_memory)
+    info = ray.init(address=address, runtime_env=runtime_env(cfg), **args)
+    raw = dict(getattr(info, "address_info", {}) or {})
+    gcs = str(raw.get("gcs_address", ""))
+    return RayHandle(cluster_mode="local", address=gcs if address == "local" else address, gcs_address=gcs,
+                     num_nodes=alive_nodes(), address_info=address_info_of(raw, gcs))
 
 
 def connect_cluster(cluster_mode: str, app_id: str, client_address: str, gcs_address: str,
-                    token_file: str, tracking_url: str = "") -> RayContext:
+                    token_file: str, tracking_url: str = "", env: Mapping[str, Any] | None = None,
+                    webui_url: str = "") -> RayHandle:
     """Connect this edge-node process to the Ray cluster ``orca-yarn submit --detach`` started.
 
     The seam for Ray's auth: if a release changes how Ray Client carries the token, only this
     function changes. With no ``client_address`` it falls back to the GCS address, which works only
-    where a raylet runs on this host.
+    where a raylet runs on this host. ``env`` is the job's ``runtime_env``.
     """
 
     _refuse_running()
@@ -124,18 +183,19 @@ def connect_cluster(cluster_mode: str, app_id: str, client_address: str, gcs_add
         _reload_ray_auth()
     address = client_address or gcs_address
     try:
-        _init_with_retries(address, attempts=3)
+        _init_with_retries(address, attempts=3, env=env)
         nodes = alive_nodes()
+        info = head_address_info(gcs_address, address, webui_url)
     except BaseException:
         _set_env(saved)
         _reload_ray_auth()
         raise
-    return RayContext(cluster_mode=cluster_mode, address=address, num_nodes=nodes, app_id=app_id,
-                      gcs_address=gcs_address, token_file=token_file, tracking_url=tracking_url,
-                      _saved_env=saved)
+    return RayHandle(cluster_mode=cluster_mode, address=address, num_nodes=nodes, app_id=app_id,
+                     gcs_address=gcs_address, token_file=token_file, tracking_url=tracking_url,
+                     address_info=info, _saved_env=saved)
 
 
-def _init_with_retries(address: str, attempts: int) -> None:
+def _init_with_retries(address: str, attempts: int, env: Mapping[str, Any] | None = None) -> None:
     """``ray.init(address)``, retried on connection errors.
 
     Why: Ray Client's proxy starts a per-client server process on the head and gives it 30 s
@@ -147,7 +207,7 @@ def _init_with_retries(address: str, attempts: int) -> None:
 
     for attempt in range(1, attempts + 1):
         try:
-            ray.init(address=address, log_to_driver=True)
+            ray.init(address=address, log_to_driver=True, runtime_env=env)
             return
         except ConnectionError:
             if ray.is_initialized():
@@ -156,7 +216,7 @@ def _init_with_retries(address: str, attempts: int) -> None:
                 raise
 
 
-def connect_in_container() -> RayContext:
+def connect_in_container(env: Mapping[str, Any] | None = None) -> RayHandle:
     """yarn-cluster, inside the head container: the launcher set ``RAY_ADDRESS`` and Ray's auth env."""
     import ray
 
@@ -164,7 +224,9 @@ def connect_in_container() -> RayContext:
     if not address:
         raise RuntimeError("ORCA_YARN_ROLE=driver but RAY_ADDRESS is not set: is this an orca-yarn container?")
     _refuse_running()
-    ray.init(address=address)
-    return RayContext(cluster_mode="yarn-cluster", address=address, gcs_address=address,
-                      num_nodes=alive_nodes(), app_id=os.environ.get("ORCA_YARN_APP_ID"),
-                      token_file=os.environ.get("RAY_AUTH_TOKEN_PATH", ""))
+    info = ray.init(address=address, runtime_env=env)
+    raw = dict(getattr(info, "address_info", {}) or {})
+    return RayHandle(cluster_mode="yarn-cluster", address=address, gcs_address=address,
+                     num_nodes=alive_nodes(), app_id=os.environ.get("ORCA_YARN_APP_ID"),
+                     token_file=os.environ.get("RAY_AUTH_TOKEN_PATH", ""),
+                     address_info=address_info_of(raw, address))

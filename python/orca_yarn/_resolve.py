@@ -55,7 +55,13 @@ def _launched_by_spark() -> bool:
         return True
     pyspark = sys.modules.get("pyspark")
     sc_cls = getattr(pyspark, "SparkContext", None) if pyspark else None
-    return getattr(sc_cls, "_active_spark_context", None) is not None
+    active = getattr(sc_cls, "_active_spark_context", None)
+    if active is None:
+        return False
+    from .context import OrcaContext
+
+    ours = OrcaContext._session
+    return not (ours is not None and not ours.stopped and ours.spark_context is active)
 
 
 def _cluster_mode(value: Any) -> str:
@@ -117,7 +123,9 @@ def _spark_conf(conf: Any, out: dict[str, str]) -> None:
         raise ValueError(f"conf={conf!r}: want a dict of Spark settings, e.g. {{'spark.executor.memoryOverhead': '1g'}}")
     for key, value in items:
         key = str(key)
-        if not key.startswith("spark."):
+        if key == "conf" and isinstance(value, Mapping):  # orca-yarn's **conf carrying Orca's conf={...}
+            _spark_conf(value, out)
+        elif not key.startswith("spark."):
             _warn(f"conf[{key!r}] ignored: Spark takes only 'spark.*' settings")
         elif value is not None:
             out[key] = str(value).lower() if isinstance(value, bool) else str(value)
@@ -170,11 +178,11 @@ def resolve_init_args(cluster_mode: str | None = None, runtime: str = "spark", c
 
     init_ray = runtime == "ray" or _bool("init_ray_on_spark", init_ray_on_spark)
     init_spark = runtime == "spark"
-    if kw.get("init_ray") is not None:
-        init_ray = _bool("init_ray", take("init_ray"))
-    if kw.get("init_spark") is not None:
-        init_spark = _bool("init_spark", take("init_spark"))
-    take("init_ray"), take("init_spark")
+    alias_ray, alias_spark = take("init_ray"), take("init_spark")
+    if alias_ray is not None or alias_spark is not None:
+        # orca-yarn's own switches: the one not given keeps orca-yarn's old default, True
+        init_ray = _bool("init_ray", True if alias_ray is None else alias_ray)
+        init_spark = _bool("init_spark", True if alias_spark is None else alias_spark)
     if not init_ray and not init_spark:
         raise ValueError("init_ray=False and init_spark=False: nothing to start")
 

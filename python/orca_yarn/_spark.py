@@ -17,7 +17,7 @@ import os
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,20 +58,50 @@ def local_conf(cfg: OrcaConfig, app_name: str) -> dict[str, str]:
         "spark.master": f"local[{cfg.cores}]",
         "spark.app.name": app_name,
         "spark.driver.memory": memory_flag(cfg.memory),
-        "spark.pyspark.python": sys.executable,
+        "spark.pyspark.python": cfg.python_location or sys.executable,
         "spark.pyspark.driver.python": sys.executable,
     }
-    if cfg.extra_python_lib:
-        conf["spark.submit.pyFiles"] = ",".join(cfg.extra_python_lib)
+    _libs(conf, cfg.extra_python_lib, cfg.jars)
     conf.update(cfg.spark_conf)
     return conf
 
 
+def standalone_conf(cfg: OrcaConfig, app_name: str) -> dict[str, str]:
+    """A Spark standalone master (``master="spark://..."``): executors sized as on YARN; the workers
+    run ``python_location`` (or this interpreter's path), which must exist on every worker host."""
+    conf = {
+        "spark.master": str(cfg.master),
+        "spark.app.name": app_name,
+        "spark.pyspark.python": cfg.python_location or sys.executable,
+        "spark.pyspark.driver.python": sys.executable,
+        "spark.executor.cores": str(cfg.cores),
+        "spark.executor.memory": memory_flag(cfg.memory),
+        "spark.cores.max": str(cfg.cores * cfg.num_nodes),
+        "spark.driver.memory": memory_flag(cfg.driver_memory),
+        "spark.driver.cores": str(cfg.driver_cores),
+    }
+    _libs(conf, cfg.extra_python_lib, cfg.jars)
+    conf.update(cfg.spark_conf)
+    return conf
+
+
+def _libs(conf: dict[str, str], py_files: Sequence[str], jars: Sequence[str], archives: Sequence[str] = ()) -> None:
+    if py_files:
+        conf["spark.submit.pyFiles"] = ",".join(py_files)
+    if jars:
+        conf["spark.jars"] = ",".join(jars)
+    if archives:
+        conf["spark.archives"] = ",".join([*filter(None, [conf.get("spark.archives")]), *archives])
+
+
 def yarn_conf(cfg: OrcaConfig, app_name: str, env_path: str, env_python: str = "",
-              jars_archive: str | None = None, tags: tuple[str, ...] = ()) -> dict[str, str]:
+              jars_archive: str | None = None, tags: tuple[str, ...] = (),
+              py_files: Sequence[str] | None = None, archives: Sequence[str] | None = None) -> dict[str, str]:
     """Spark on YARN, client deploy mode (this process, or the head container, is the driver).
 
     ``env_path`` empty means env="none": no archive, executors run the hosts' ``python3``.
+    ``py_files``/``archives`` default to the config's ``extra_python_lib``/``additional_archive``;
+    a driver in a container passes their container-side names instead (``_shipping``).
     """
     if env_path and "://" not in env_path:
         raise ValueError(f"env_path={env_path!r}: want the hdfs:// URI of the packed env")
@@ -95,15 +125,15 @@ def yarn_conf(cfg: OrcaConfig, app_name: str, env_path: str, env_python: str = "
         conf["spark.pyspark.python"] = executor_python(env_python)
     else:  # env="none": the NodeManagers' own interpreter, as the Ray containers use
         conf["spark.pyspark.python"] = "python3"
-    if jars_archive:
-        conf["spark.yarn.archive"] = jars_archive
+    if cfg.spark_yarn_archive or jars_archive:
+        conf["spark.yarn.archive"] = str(cfg.spark_yarn_archive or jars_archive)
     if cfg.queue:
         conf["spark.yarn.queue"] = cfg.queue
     all_tags = [*cfg.tags, *tags]
     if all_tags:
         conf["spark.yarn.tags"] = ",".join(all_tags)
-    if cfg.extra_python_lib:
-        conf["spark.submit.pyFiles"] = ",".join(cfg.extra_python_lib)
+    _libs(conf, cfg.extra_python_lib if py_files is None else py_files, cfg.jars,
+          cfg.additional_archive if archives is None else archives)
     conf.update(cfg.spark_conf)
     return conf
 
@@ -199,6 +229,16 @@ def start_session(conf: Mapping[str, str], env: Mapping[str, str] | None = None,
         restore_env(saved)
         raise
     return spark, saved
+
+
+def adopt_session(log_level: str = "WARN") -> Any:
+    """The SparkContext spark-submit (or the program) made, as a SparkSession: its settings stand."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    sc = SparkContext.getOrCreate()
+    sc.setLogLevel(log_level)
+    return SparkSession(sc) if SparkSession.getActiveSession() is None else SparkSession.getActiveSession()
 
 
 def restore_env(saved: Mapping[str, str | None]) -> None:

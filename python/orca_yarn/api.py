@@ -55,24 +55,19 @@ def init_orca_context(
     active = OrcaContext._session
     if active is not None and not active.stopped:
         if active.cfg == cfg:
-            return active.spark_context
+            return active.ray_ctx if cfg.runtime == "ray" else active.spark_context
         raise RuntimeError("init_orca_context was already called with other arguments; call stop_orca_context() first")
     _register_atexit()
-    session = Session(cfg=cfg, tag=_modes.new_tag())
+    session = Session(cfg=cfg, tag=_modes.new_tag(), barrier_mode=OrcaContext.barrier_mode,
+                      log_output=lambda: OrcaContext.log_output)
+    OrcaContext._session = session  # on-demand starts during start-up find it
     try:
-        if cfg.yarn and _modes.in_driver_container():
-            _modes.start_in_container(cfg, session)
-        elif cfg.cluster_mode == "local":
-            _modes.start_local(cfg, session)
-        elif cfg.cluster_mode == "yarn-client":
-            _modes.start_yarn_client(cfg, session, OrcaContext.barrier_mode, lambda: OrcaContext.log_output)
-        else:
-            _modes.submit_self(cfg, session, OrcaContext.barrier_mode)
+        _modes.start(session)
     except BaseException:
+        OrcaContext._session = None
         session.stop()
         raise
-    OrcaContext._session = session
-    return session.spark_context
+    return session.ray_ctx if cfg.runtime == "ray" else session.spark_context
 
 
 def stop_orca_context() -> None:

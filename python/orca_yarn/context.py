@@ -19,6 +19,8 @@ Settings (set them before ``init_orca_context``; they are read there):
   reads it; this package has no XShards reader of its own, so nothing here consumes it.
 - ``train_data_store`` ("DRAM"): "DRAM", "PMEM" or "DISK_n". Validated and kept for Orca code;
   this package has no cached training-data store, so it is a no-op here.
+- ``_shard_size`` (None) and ``_eager_mode`` (True): Orca's XShards knobs, validated and kept for
+  Orca code that sets them; nothing here reads them.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._ray import RayContext
+    from ._ray_context import OrcaRayContext
     from ._session import Session
 
 _DATA_STORE = re.compile(r"^(DRAM|PMEM|DISK_[1-9][0-9]*)$")
@@ -41,6 +43,8 @@ class _OrcaContextMeta(type):
     _barrier_mode: bool | int = True
     _pandas_read_backend: str = "spark"
     _train_data_store: str = "DRAM"
+    _shard_size_value: int | None = None
+    _eager_mode_value: bool = True
     _session: Session | None = None
     _atexit_registered: bool = False
 
@@ -92,6 +96,24 @@ class _OrcaContextMeta(type):
             raise ValueError(f"OrcaContext.train_data_store={value!r}: want 'DRAM', 'PMEM' or 'DISK_n' (n >= 1)")
         cls._train_data_store = value.upper()
 
+    @property
+    def _shard_size(cls) -> int | None:
+        return cls._shard_size_value
+
+    @_shard_size.setter
+    def _shard_size(cls, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"OrcaContext._shard_size={value!r}: want None or a positive integer")
+        cls._shard_size_value = value
+
+    @property
+    def _eager_mode(cls) -> bool:
+        return cls._eager_mode_value
+
+    @_eager_mode.setter
+    def _eager_mode(cls, value: bool) -> None:
+        cls._eager_mode_value = _bool("_eager_mode", value)
+
 
 def _bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
@@ -104,22 +126,25 @@ class OrcaContext(metaclass=_OrcaContextMeta):
 
     @staticmethod
     def get_spark_context():  # -> pyspark.SparkContext
-        """The session's SparkContext, else any active one; RuntimeError if there is none."""
+        """The session's SparkContext, started now if the session has none yet (a runtime="ray"
+        program asking for Spark); without a session, any active one; else RuntimeError."""
         session = OrcaContext._session
-        if session is not None and session.spark is not None:
+        if session is not None and not session.stopped:
+            session.ensure_spark()
             return session.spark.sparkContext
         from pyspark import SparkContext
 
         active = SparkContext._active_spark_context  # noqa: SLF001 - pyspark's own singleton
         if active is None:
-            raise RuntimeError("no active SparkContext: call init_orca_context(init_spark=True) first")
+            raise RuntimeError("no active SparkContext: call init_orca_context(...) first")
         return active
 
     @staticmethod
     def get_spark_session():  # -> pyspark.sql.SparkSession
         """The session's SparkSession (created on the same context if Spark came from elsewhere)."""
         session = OrcaContext._session
-        if session is not None and session.spark is not None:
+        if session is not None and not session.stopped:
+            session.ensure_spark()
             return session.spark
         from pyspark.sql import SparkSession
 
@@ -127,9 +152,20 @@ class OrcaContext(metaclass=_OrcaContextMeta):
         return SparkSession.builder.getOrCreate()
 
     @staticmethod
-    def get_ray_context() -> RayContext:
-        """Where the session's Ray is: address, YARN app id, number of alive nodes."""
-        session = OrcaContext._session
-        if session is None or session.ray is None:
-            raise RuntimeError("no Ray in this session: call init_orca_context(init_ray=True) first")
-        return session.ray
+    def get_sql_context():  # -> pyspark.sql.SQLContext
+        """Orca's SQLContext over the session's Spark (pyspark keeps the class for old code)."""
+        import warnings
+
+        from pyspark.sql import SQLContext
+
+        spark = OrcaContext.get_spark_session()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # SQLContext is deprecated, and asked for
+            return SQLContext(spark.sparkContext, spark)
+
+    @staticmethod
+    def get_ray_context() -> OrcaRayContext:
+        """The session's Ray context; Ray starts now if the session did not start it (Orca's lazy Ray)."""
+        from ._ray_context import OrcaRayContext
+
+        return OrcaRayContext.get(initialize=True)

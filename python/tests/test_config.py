@@ -35,8 +35,9 @@ def test_memory_flag_is_whole_mib():
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    ({"cluster_mode": "yarn"}, "cluster_mode"),
-    ({"cores": 0}, "cores"),
+    ({"cluster_mode": "k8s-client"}, "Kubernetes"),
+    ({"cluster_mode": "mesos"}, "cluster_mode"),
+    ({"cluster_mode": "yarn-client", "cores": "*"}, "cores"),
     ({"cores": 2.5}, "cores"),
     ({"num_nodes": True}, "num_nodes"),
     ({"memory": "lots"}, "memory"),
@@ -45,7 +46,7 @@ def test_memory_flag_is_whole_mib():
     ({"tags": 5}, "tags"),
     ({"cluster_mode": "yarn-client", "memory": "1g", "object_store_memory": "1g"}, "object_store_memory"),
     ({"init_ray": False, "init_spark": False}, "nothing to start"),
-    ({"conf": {"executor_memory": "1g"}}, "unknown argument 'executor_memory'"),
+    ({"conf": ["spark.a", "1"]}, "conf="),
 ])
 def test_make_config_rejects(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -60,6 +61,7 @@ def test_make_config_normalises():
     assert cfg.extra_python_lib == ("a.py", "b.zip") and cfg.tags == ("x", "y")
     assert dict(cfg.spark_conf) == {"spark.a": "1", "spark.b": "true"}
     assert cfg.yarn and not make_config().yarn
+    assert (cfg.init_ray, cfg.init_spark, cfg.num_ray_nodes, cfg.ray_node_cpu_cores) == (True, True, 3, 4)
 
 
 @pytest.mark.parametrize("mode,n,want", [(True, 3, None), (False, 3, 1), (2, 3, 2), (3, 3, None)])
