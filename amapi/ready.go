@@ -18,8 +18,8 @@ const (
 	OutcomeFailed    Outcome = "failed"
 )
 
-// ReadyInfo is what the head of a Ray application reports once every node is alive according to
-// Ray itself. Addresses only: the auth token never travels here (the status page shows this).
+// ReadyInfo is what the head of a Ray-mode application reports once every node of each engine is
+// alive according to the engine itself (Ray's GCS, Spark's Master). Addresses only: the auth token never travels here (the status page shows this).
 type ReadyInfo struct {
 	// GCSAddress is host:port of the head's GCS (RAY_ADDRESS inside the cluster).
 	GCSAddress string `json:"gcs_address"`
@@ -27,6 +27,13 @@ type ReadyInfo struct {
 	ClientAddress string `json:"client_address,omitempty"`
 	// DashboardURL is set when the dashboard was asked for.
 	DashboardURL string `json:"dashboard_url,omitempty"`
+	// SparkMaster is spark://host:port of the gang's Spark Master and SparkUI its web UI, when
+	// Spark runs in the gang.
+	SparkMaster string `json:"spark_master,omitempty"`
+	SparkUI     string `json:"spark_ui_url,omitempty"`
+	// SparkPython is the interpreter the gang's executors run (absolute: executors start in a
+	// work directory of their own), for a driver's spark.pyspark.python.
+	SparkPython string `json:"spark_python,omitempty"`
 	// Nodes is how many nodes Ray reported alive, and Generation the gang generation they are.
 	Nodes      int `json:"nodes"`
 	Generation int `json:"generation"`
@@ -34,7 +41,7 @@ type ReadyInfo struct {
 
 func (s *server) handleReady(w http.ResponseWriter, r *http.Request) {
 	var info ReadyInfo
-	if err := readJSONBody(w, r, &info); err != nil || info.GCSAddress == "" || info.Nodes < 1 {
+	if err := readJSONBody(w, r, &info); err != nil || (info.GCSAddress == "" && info.SparkMaster == "") || info.Nodes < 1 {
 		s.writeError(w, r, http.StatusBadRequest, codeBadRequest)
 		return
 	}

@@ -18,3 +18,12 @@ func RayToken(secret security.Secret) string {
 	mac.Write([]byte("orca-yarn ray auth token v1"))
 	return hex.EncodeToString(mac.Sum(nil))
 }
+
+// SparkSecret is the spark.authenticate secret of an application's co-located Spark, derived
+// from its secret as RayToken is and for the same reasons, under a label of its own so that
+// neither engine's secret gives the other's.
+func SparkSecret(secret security.Secret) string {
+	mac := hmac.New(sha256.New, secret.Reveal())
+	mac.Write([]byte("orca-yarn spark auth secret v1"))
+	return hex.EncodeToString(mac.Sum(nil))
+}

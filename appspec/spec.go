@@ -119,6 +119,41 @@ type RaySpec struct {
 	// ObjectStoreMiB sizes each node's object store; 0: Ray's share of the container (raynode).
 	ObjectStoreMiB int64 `json:"object_store_mib,omitempty"`
 	Dashboard      bool  `json:"dashboard,omitempty"`
+	// Engines are what each container of the gang runs: EngineRay, EngineSpark or both. Empty
+	// means Ray alone (specs written before Spark could join the gang).
+	Engines []string `json:"engines,omitempty"`
+	// Spark sizes the co-located Spark engine (EngineSpark only).
+	Spark *SparkSpec `json:"spark,omitempty"`
+}
+
+// The engines a gang can run in its containers.
+const (
+	EngineRay   = "ray"
+	EngineSpark = "spark"
+)
+
+// Runs says whether the gang's containers run engine.
+func (r *RaySpec) Runs(engine string) bool {
+	if r == nil {
+		return false
+	}
+	if len(r.Engines) == 0 {
+		return engine == EngineRay
+	}
+	for _, e := range r.Engines {
+		if e == engine {
+			return true
+		}
+	}
+	return false
+}
+
+// SparkSpec is the co-located Spark engine: the head runs Spark's standalone Master, every
+// container a Worker offering the container's vcores and ExecutorMiB to one executor.
+type SparkSpec struct {
+	// ExecutorMiB is the executor's heap (the Worker's --memory); the container holds it plus
+	// its overhead and the daemons (sparknode.ReserveMiB).
+	ExecutorMiB int64 `json:"executor_mib"`
 }
 
 // CurrentVersion is written by this build; the AM refuses other versions (the binary that reads a
@@ -139,6 +174,10 @@ func (s *Spec) Validate() error {
 		return fmt.Errorf("%w: no command", ErrInvalid)
 	case s.Mode == ModeRay && s.Ray == nil:
 		return fmt.Errorf("%w: a Ray application without its Ray plan", ErrInvalid)
+	case s.Mode == ModeRay && !s.Ray.Runs(EngineRay) && !s.Ray.Runs(EngineSpark):
+		return fmt.Errorf("%w: engines %v: want ray, spark or both", ErrInvalid, s.Ray.Engines)
+	case s.Ray.Runs(EngineSpark) && (s.Ray.Spark == nil || s.Ray.Spark.ExecutorMiB < 1):
+		return fmt.Errorf("%w: a Spark engine without its executor memory", ErrInvalid)
 	case s.NumNodes < 1 || s.MinNodes < 0 || s.MinNodes > s.NumNodes:
 		return fmt.Errorf("%w: %d nodes, at least %d", ErrInvalid, s.NumNodes, s.MinNodes)
 	case s.Container.MemoryMB < 1 || s.Container.VCores < 1:

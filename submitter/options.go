@@ -37,6 +37,14 @@ type Options struct {
 	DeployMode        string
 	ObjectStoreMemory string // Ray's object store per node; empty: raynode's share
 	Dashboard         bool
+	// Engines each container of a Ray-mode gang runs: "ray", "spark" or both; empty: ray.
+	Engines []string
+	// SparkMemory is the co-located Spark executor's heap per container; RayMemory is Ray's
+	// share of each container when Spark is there too (empty: Ray's minimum with some room).
+	SparkMemory string
+	RayMemory   string
+	// EnvVars (KEY=VALUE) are set in every container, for the program and both engines.
+	EnvVars []string
 
 	Env       string // auto, none or a path; empty: auto for Ray applications, none for --command
 	PublicEnv bool   // share the env archive across users' applications (PUBLIC visibility)
@@ -128,15 +136,28 @@ func (o Options) Validate() error {
 	case o.IfTagged != "new" && len(o.Tags) == 0:
 		return badInputf("--if-tagged %s needs a --tag to look for", o.IfTagged)
 	}
-	if o.ObjectStoreMemory != "" {
-		if _, err := ParseMiB(o.ObjectStoreMemory); err != nil {
-			return badInputf("--object-store-memory: %v", err)
+	if err := o.validateEngines(); err != nil {
+		return err
+	}
+	for _, flag := range []struct{ name, value string }{{"--object-store-memory", o.ObjectStoreMemory},
+		{"--spark-memory", o.SparkMemory}, {"--ray-memory", o.RayMemory}} {
+		if flag.value == "" {
+			continue
+		}
+		if _, err := ParseMiB(flag.value); err != nil {
+			return badInputf("%s: %v", flag.name, err)
 		}
 	}
 	if o.Memory == "" {
 		o.Memory = o.defaultMemory()
+		if o.Runs("spark") {
+			o.Memory = "" // sized from --spark-memory and Ray's share at resolution
+		}
 	}
 	for _, flag := range []struct{ name, value string }{{"--memory", o.Memory}, {"--am-memory", o.AMMemory}} {
+		if flag.value == "" {
+			continue
+		}
 		mib, err := ParseMiB(flag.value)
 		if err != nil {
 			return badInputf("%s: %v", flag.name, err)

@@ -6,12 +6,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/orca-yarn/orca-yarn/appspec"
 	"github.com/orca-yarn/orca-yarn/launcher/raynode"
+	"github.com/orca-yarn/orca-yarn/launcher/sparknode"
 	"github.com/orca-yarn/orca-yarn/yarn"
 )
 
@@ -33,15 +35,19 @@ type Plan struct {
 	Env        string   `json:"env"` // none, auto or a path
 	PublicEnv  bool     `json:"public_env,omitempty"`
 	// ObjectStoreMiB: 0 leaves the size to the launcher's share of the container.
-	ObjectStoreMiB int64         `json:"object_store_mib,omitempty"`
-	Dashboard      bool          `json:"dashboard,omitempty"`
-	NumNodes       int           `json:"num_nodes"`
-	MinNodes       int           `json:"min_nodes,omitempty"`
-	Container      yarn.Resource `json:"container"`
-	AM             yarn.Resource `json:"am"`
-	NodeLabel      string        `json:"node_label,omitempty"`
-	MaxAttempts    int           `json:"max_attempts"`
-	MaxRestarts    int           `json:"max_restarts"`
+	ObjectStoreMiB int64 `json:"object_store_mib,omitempty"`
+	Dashboard      bool  `json:"dashboard,omitempty"`
+	// Engines each container runs (Ray mode); SparkExecutorMiB sizes the co-located Spark.
+	Engines          []string          `json:"engines,omitempty"`
+	SparkExecutorMiB int64             `json:"spark_executor_mib,omitempty"`
+	EnvVars          map[string]string `json:"env_vars,omitempty"`
+	NumNodes         int               `json:"num_nodes"`
+	MinNodes         int               `json:"min_nodes,omitempty"`
+	Container        yarn.Resource     `json:"container"`
+	AM               yarn.Resource     `json:"am"`
+	NodeLabel        string            `json:"node_label,omitempty"`
+	MaxAttempts      int               `json:"max_attempts"`
+	MaxRestarts      int               `json:"max_restarts"`
 	// AllocTimeout bounds how long the gang may take to be allocated.
 	AllocTimeout time.Duration `json:"allocation_timeout"`
 	Detach       bool          `json:"detach"`
@@ -71,22 +77,30 @@ func Resolve(o Options, user string) (Plan, error) {
 	case env == "":
 		env = "none"
 	}
-	if o.Memory == "" {
-		o.Memory = o.defaultMemory()
-	}
-	mem, _ := ParseMiB(o.Memory) // Validate checked the sizes
-	amMem, _ := ParseMiB(o.AMMemory)
-	var store int64
+	var store, sparkExec, mem int64
 	if o.ObjectStoreMemory != "" {
 		store, _ = ParseMiB(o.ObjectStoreMemory)
-		if store >= mem {
-			return Plan{}, badInputf("--object-store-memory %s: must fit inside --memory %s with room for Ray itself", o.ObjectStoreMemory, o.Memory)
-		}
 	}
-	if mode == appspec.ModeRay {
-		if err := checkRayMemory(o, mem, store); err != nil {
-			return Plan{}, err
+	var engines []string
+	if o.Runs(appspec.EngineSpark) {
+		engines = []string{appspec.EngineSpark}
+		if o.Runs(appspec.EngineRay) {
+			engines = []string{appspec.EngineRay, appspec.EngineSpark}
 		}
+		sparkExec, mem, _ = sparkMemory(o, store)
+		o.Memory = strconv.FormatInt(mem, 10) + "m"
+	} else {
+		if o.Memory == "" {
+			o.Memory = o.defaultMemory()
+		}
+		mem, _ = ParseMiB(o.Memory) // Validate checked the sizes
+	}
+	amMem, _ := ParseMiB(o.AMMemory)
+	if store >= mem {
+		return Plan{}, badInputf("--object-store-memory %s: must fit inside --memory %s with room for Ray itself", o.ObjectStoreMemory, o.Memory)
+	}
+	if err := checkEngineMemory(o, mem, store, sparkExec); err != nil {
+		return Plan{}, err
 	}
 	name := o.Name
 	if name == "" {
@@ -100,6 +114,7 @@ func Resolve(o Options, user string) (Plan, error) {
 		Name: name, User: user, Queue: o.Queue, Tags: o.Tags, Priority: o.Priority,
 		Mode: mode, Command: o.Command, Script: o.Script, Args: o.Args, DeployMode: deploy,
 		Env: env, PublicEnv: o.PublicEnv, ObjectStoreMiB: store, Dashboard: o.Dashboard,
+		Engines: engines, SparkExecutorMiB: sparkExec, EnvVars: envVars(o.EnvVars),
 		NumNodes: o.NumNodes, MinNodes: o.MinNodes,
 		Container:   yarn.Resource{MemoryMB: mem, VCores: int32(o.Cores), GPUs: int64(o.GPUs)},
 		AM:          yarn.Resource{MemoryMB: amMem, VCores: 1},
@@ -109,21 +124,39 @@ func Resolve(o Options, user string) (Plan, error) {
 	}, nil
 }
 
-// checkRayMemory splits the container's memory the way every Ray node will (the head's with the
-// driver's reserve in cluster deploy mode), so that a container too small for Ray is refused
-// here, with the fix, instead of failing in every container after allocation. /dev/shm is not
-// known here; it can only make the object store smaller, never the split fail.
-func checkRayMemory(o Options, memMiB, storeMiB int64) error {
+// checkEngineMemory splits the container's memory the way every node will (the head's with the
+// driver's reserve in cluster deploy mode, and Spark's share when Spark is in the gang), so that
+// a container too small is refused here, with the fix, instead of failing in every container
+// after allocation. /dev/shm is not known here; it can only make the object store smaller,
+// never the split fail.
+func checkEngineMemory(o Options, memMiB, storeMiB, sparkExecMiB int64) error {
+	if o.Command != "" {
+		return nil
+	}
 	for _, head := range []bool{true, false} {
-		mo := raynode.MemoryOptions{Container: memMiB << 20, Head: head, CPUs: o.Cores, ObjectStore: storeMiB << 20}
+		var reserved int64
 		if head && o.Script != "" && o.DeployMode == appspec.DeployCluster {
-			mo.Reserved = raynode.DriverReserve
+			reserved = raynode.DriverReserve
+		}
+		if sparkExecMiB > 0 {
+			reserved += sparknode.ReserveMiB(sparkExecMiB, head) << 20
 		}
 		if !head && o.NumNodes < 2 {
 			continue // no worker nodes
 		}
+		if !o.Runs(appspec.EngineRay) {
+			if memMiB<<20 < reserved {
+				return badInputf("--memory %s: Spark's executor of %d MiB needs %d MiB with its overhead and daemons; give more --memory or a smaller --spark-memory",
+					o.Memory, sparkExecMiB, reserved>>20)
+			}
+			continue
+		}
+		mo := raynode.MemoryOptions{Container: memMiB << 20, Head: head, CPUs: o.Cores, ObjectStore: storeMiB << 20, Reserved: reserved}
 		if _, err := raynode.SplitMemory(mo); err != nil {
 			fix := "give more --memory"
+			if sparkExecMiB > 0 {
+				fix += " (or leave it out: it is then sized from --spark-memory and --ray-memory), a smaller --spark-memory"
+			}
 			if storeMiB > 0 {
 				fix += " or a smaller --object-store-memory"
 			}
@@ -154,7 +187,7 @@ func (p Plan) Print(w io.Writer, format string) error {
 	rows := [][2]string{
 		{"name", p.Name}, {"user", p.User}, {"queue", p.Queue}, {"tags", strings.Join(p.Tags, ",")},
 		{"run", p.Command}, {"ray driver", strings.TrimSpace(p.Script + " " + strings.Join(p.Args, " "))},
-		{"deploy mode", p.DeployMode}, {"python env", p.Env}, {"gang", gang}, {"each container", p.Container.String()},
+		{"deploy mode", p.DeployMode}, {"engines", strings.Join(p.Engines, ",")}, {"python env", p.Env}, {"gang", gang}, {"each container", p.Container.String()},
 		{"application master", p.AM.String()}, {"node label", p.NodeLabel},
 		{"restarts", fmt.Sprintf("%d container restarts, %d AM attempts", p.MaxRestarts, p.MaxAttempts)},
 		{"files", strings.Join(p.Files, ",")}, {"archives", strings.Join(p.Archives, ",")},

@@ -66,29 +66,41 @@ const rayReadyPoll = 100 * time.Millisecond
 // WriteRayToken keeps the application's Ray auth token in a file only the user can read, for
 // drivers on this machine (ray.init with the token from the file): it is never printed.
 func WriteRayToken(id yarn.ApplicationID, secret security.Secret) (string, error) {
+	return writeAppSecretFile(id, "ray-token", appspec.RayToken(secret))
+}
+
+// WriteSparkSecret writes the spark.authenticate secret of the application's co-located Spark
+// beside its Ray token, under the same rules, and returns the file's path.
+func WriteSparkSecret(id yarn.ApplicationID, secret security.Secret) (string, error) {
+	return writeAppSecretFile(id, "spark-secret", appspec.SparkSecret(secret))
+}
+
+// writeAppSecretFile writes value to name in this user's 0700 directory of the application,
+// atomically (a reader never sees half a secret).
+func writeAppSecretFile(id yarn.ApplicationID, name, value string) (string, error) {
 	base, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("a place for the Ray token: %w", err)
+		return "", fmt.Errorf("a place for the %s: %w", name, err)
 	}
 	dir := filepath.Join(base, "orca-yarn", "apps", id.String())
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("a place for the Ray token: %w", err)
+		return "", fmt.Errorf("a place for the %s: %w", name, err)
 	}
-	p := filepath.Join(dir, "ray-token")
-	tmp, err := os.CreateTemp(dir, ".ray-token-*")
+	p := filepath.Join(dir, name)
+	tmp, err := os.CreateTemp(dir, "."+name+"-*")
 	if err != nil {
-		return "", fmt.Errorf("write the Ray token: %w", err)
+		return "", fmt.Errorf("write the %s: %w", name, err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(appspec.RayToken(secret)); err != nil {
+	if _, err := tmp.WriteString(value); err != nil {
 		tmp.Close()
-		return "", fmt.Errorf("write the Ray token: %w", err)
+		return "", fmt.Errorf("write the %s: %w", name, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("write the Ray token: %w", err)
+		return "", fmt.Errorf("write the %s: %w", name, err)
 	}
 	if err := os.Rename(tmp.Name(), p); err != nil {
-		return "", fmt.Errorf("write the Ray token: %w", err)
+		return "", fmt.Errorf("write the %s: %w", name, err)
 	}
 	return p, nil
 }

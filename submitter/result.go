@@ -27,6 +27,12 @@ type Result struct {
 	RayTokenFile     string `json:"ray_token_file,omitempty"`
 	EnvPath          string `json:"env_path,omitempty"`
 	EnvPython        string `json:"env_python,omitempty"`
+	// Set when Spark runs in the gang: the Master, its web UI, the file with Spark's
+	// authentication secret (0600; never printed) and the interpreter the executors run.
+	SparkMaster     string `json:"spark_master,omitempty"`
+	SparkUI         string `json:"spark_ui_url,omitempty"`
+	SparkSecretFile string `json:"spark_secret_file,omitempty"`
+	ContainerPython string `json:"container_python,omitempty"`
 }
 
 // ResultOf turns a report into a Result. For an application that has not ended ExitCode is -1.

@@ -137,6 +137,9 @@ func specFor(p Plan, id yarn.ApplicationID, stagingDir string, pythonPath []stri
 		lease = 0
 	}
 	env := map[string]string{}
+	for k, v := range p.EnvVars {
+		env[k] = v
+	}
 	if len(pythonPath) > 0 {
 		env["PYTHONPATH"] = strings.Join(pythonPath, ":")
 	}
@@ -152,6 +155,10 @@ func specFor(p Plan, id yarn.ApplicationID, stagingDir string, pythonPath []stri
 		spec.Command = "exec ./" + appspec.BinaryName + " ray-node"
 		spec.Ray = &appspec.RaySpec{
 			DeployMode: p.DeployMode, Args: p.Args, ObjectStoreMiB: p.ObjectStoreMiB, Dashboard: p.Dashboard,
+			Engines: p.Engines,
+		}
+		if p.SparkExecutorMiB > 0 {
+			spec.Ray.Spark = &appspec.SparkSpec{ExecutorMiB: p.SparkExecutorMiB}
 		}
 		if p.Script != "" && p.DeployMode == appspec.DeployCluster {
 			spec.Ray.Script = path.Base(p.Script)

@@ -31,7 +31,16 @@ func rayDetached(ctx context.Context, c *cli.Context, cl *submitter.Cluster, sub
 		return fmt.Errorf("%w: %w", submitter.ErrCluster, err)
 	}
 	res := submitter.ResultOf(ready.Report)
-	res.RayAddress, res.RayClientAddress, res.RayTokenFile = ready.Info.GCSAddress, ready.Info.ClientAddress, tokenFile
+	if ready.Info.GCSAddress != "" {
+		res.RayAddress, res.RayClientAddress, res.RayTokenFile = ready.Info.GCSAddress, ready.Info.ClientAddress, tokenFile
+	}
+	if ready.Info.SparkMaster != "" {
+		if res.SparkSecretFile, err = submitter.WriteSparkSecret(sub.ID, sub.Secret); err != nil {
+			return fmt.Errorf("%w: %w", submitter.ErrCluster, err)
+		}
+		res.SparkMaster, res.SparkUI = ready.Info.SparkMaster, ready.Info.SparkUI
+		res.ContainerPython = ready.Info.SparkPython
+	}
 	if sub.Env != nil {
 		if nn, err := cl.Conf.NameNodes(); err == nil {
 			res.EnvPath = envcache.URI(sub.Env.Resource, nn)
@@ -41,8 +50,14 @@ func rayDetached(ctx context.Context, c *cli.Context, cl *submitter.Cluster, sub
 	if output == "json" {
 		return res.PrintJSON(c.App.Writer)
 	}
-	fmt.Fprintf(c.App.Writer, "%s: Ray ready with %d nodes\n  RAY_ADDRESS=%s\n  Ray client: %s\n  token file: %s\n  stop it with: orca-yarn kill %s\n",
-		sub.ID, ready.Info.Nodes, ready.Info.GCSAddress, ready.Info.ClientAddress, tokenFile, sub.ID)
+	fmt.Fprintf(c.App.Writer, "%s: ready with %d nodes\n", sub.ID, ready.Info.Nodes)
+	if res.RayAddress != "" {
+		fmt.Fprintf(c.App.Writer, "  RAY_ADDRESS=%s\n  Ray client: %s\n  token file: %s\n", res.RayAddress, res.RayClientAddress, tokenFile)
+	}
+	if res.SparkMaster != "" {
+		fmt.Fprintf(c.App.Writer, "  Spark master: %s (UI %s)\n  Spark secret file: %s\n", res.SparkMaster, res.SparkUI, res.SparkSecretFile)
+	}
+	fmt.Fprintf(c.App.Writer, "  stop it with: orca-yarn kill %s\n", sub.ID)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -33,6 +34,10 @@ func submitFlags() []cli.Flag {
 		&cli.StringFlag{Name: "env", Value: d.Env, Usage: "Python env to ship: auto, none, a PATH, or an hdfs:// archive from orca-yarn pack --upload (default: auto for Ray applications, none for --command)"},
 		&cli.BoolFlag{Name: "public-env", Usage: "let every user's applications share the env's localized copy (PUBLIC)"},
 		&cli.BoolFlag{Name: "dashboard", Usage: "start Ray's dashboard on the head (Ray applications)"},
+		&cli.StringFlag{Name: "engines", Usage: "what every container runs beside the driver: ray, spark or ray,spark (Spark's standalone master and workers, inside the same containers) (default: ray)"},
+		&cli.StringFlag{Name: "spark-memory", Usage: "the co-located Spark executor's heap per container (with --engines ...spark; default " + submitter.DefaultSparkMemory + ")"},
+		&cli.StringFlag{Name: "ray-memory", Usage: "Ray's share of each container beside Spark (with --engines ray,spark; default: Ray's minimum plus 512m)"},
+		&cli.StringSliceFlag{Name: "env-var", Usage: "NAME=VALUE set in every container (repeatable)"},
 		&cli.StringSliceFlag{Name: "py-files", Usage: "extra Python libs (.py, .zip, .egg, dir/) on PYTHONPATH"},
 		&cli.StringSliceFlag{Name: "files", Usage: "files to place in every container's working dir (path[#name])"},
 		&cli.StringSliceFlag{Name: "archives", Usage: "archives to unpack in every container (x.tgz#alias)"},
@@ -59,6 +64,10 @@ func optionsFrom(c *cli.Context) submitter.Options {
 	o.MaxAttempts, o.MaxRestarts, o.AllocTimeout = c.Int("max-attempts"), c.Int("max-restarts"), c.Duration("allocation-timeout")
 	o.Env, o.Files, o.Archives, o.PyFiles = c.String("env"), c.StringSlice("files"), c.StringSlice("archives"), c.StringSlice("py-files")
 	o.PublicEnv, o.DeployMode, o.ObjectStoreMemory, o.Dashboard = c.Bool("public-env"), c.String("deploy-mode"), c.String("object-store-memory"), c.Bool("dashboard")
+	o.SparkMemory, o.RayMemory, o.EnvVars = c.String("spark-memory"), c.String("ray-memory"), c.StringSlice("env-var")
+	if e := c.String("engines"); e != "" {
+		o.Engines = strings.Split(e, ",")
+	}
 	o.Detach, o.DryRun, o.Output, o.IfTagged, o.ProxyUser = c.Bool("detach"), c.Bool("dry-run"), c.String("output"), c.String("if-tagged"), c.String("proxy-user")
 	if c.Args().Len() > 0 {
 		o.Script, o.Args = c.Args().First(), c.Args().Tail()

@@ -52,13 +52,20 @@ func (o *Options) waitHeadSession(ctx context.Context, gcs string) error {
 	wctx, cancel := context.WithTimeout(ctx, sessionWait)
 	defer cancel()
 	start := time.Now()
-	if _, err := client.WaitSession(wctx); err != nil {
+	_, err = client.WaitSession(wctx)
+	if err == nil && len(o.Plan.Members) > 0 {
+		// The head's node too, not only its session: a worker's `ray start` gives up when the
+		// head's raylet has not registered within its own short wait, which a loaded host (the
+		// head's Spark JVMs start at the same time) exceeds.
+		_, err = client.WaitReady(wctx, []string{o.Plan.Members[0].ContainerID})
+	}
+	if err != nil {
 		if errors.Is(err, raynode.ErrUnauthenticated) || ctx.Err() != nil {
 			return fmt.Errorf("rayrole: wait for the head at %s: %w", gcs, err)
 		}
 		// An optimization only: `ray start` has its own (slower) retries, and it says best what
 		// is wrong with the head if something is.
-		o.Log.WithError(err).Warn("starting the Ray worker without the head's session")
+		o.Log.WithError(err).Warn("starting the Ray worker without the head's node")
 		return nil
 	}
 	o.Log.WithField("waited", time.Since(start).Round(time.Millisecond).String()).Debug("the head's GCS has its session")
@@ -76,7 +83,7 @@ func (o *Options) gcsClient(gcs string) (*raynode.GCSClient, error) {
 
 // waitReady asks the head's GCS until every member's node is alive, then reports it. The node
 // dying first ends the wait at once.
-func (o *Options) waitReady(ctx context.Context, gcs string, nodeDone <-chan error) error {
+func (o *Options) waitReady(ctx context.Context, gcs string, nodeDone <-chan error, info *Ready) error {
 	client, err := o.gcsClient(gcs)
 	if err != nil {
 		return err
@@ -100,13 +107,12 @@ func (o *Options) waitReady(ctx context.Context, gcs string, nodeDone <-chan err
 	select {
 	case err := <-nodeDone:
 		_, nerr := nodeExit(err)
-		return fmt.Errorf("the head's Ray node ended before the cluster was ready: %w", nerr)
+		return fmt.Errorf("the head's engines ended before the cluster was ready: %w", nerr)
 	case err := <-ready:
 		if err != nil {
 			return fmt.Errorf("rayrole: %d Ray nodes did not all come up: %w", len(names), err)
 		}
 	}
-	info := Ready{GCSAddress: gcs, Nodes: len(names), Generation: o.Plan.Generation}
 	if addr, err := raynode.HeadClientAddress(o.Plan); err == nil && o.Script != "" {
 		info.ClientAddress = addr // the driver runs here, on the GCS address: nobody waits for ray://
 	} else if err == nil {
@@ -131,11 +137,6 @@ func (o *Options) waitReady(ctx context.Context, gcs string, nodeDone <-chan err
 		info.DashboardURL = "http://" + net.JoinHostPort(o.NodeIP, strconv.Itoa(o.Ports.Dashboard))
 	}
 	o.Log.WithField("nodes", info.Nodes).Info("every Ray node is alive")
-	if o.Ready != nil {
-		if err := o.Ready(ctx, info); err != nil {
-			return fmt.Errorf("rayrole: tell the application master that Ray is ready: %w", err)
-		}
-	}
 	return nil
 }
 
@@ -145,7 +146,10 @@ func (o *Options) runDriver(ctx context.Context, gcs string) (int, error) {
 	d.Dir, d.Stdout, d.Stderr = o.Dir, o.Stdout, o.Stderr
 	// The driver is a role of its own: a program that calls init_orca_context finds it is one
 	// already and joins this cluster instead of starting another.
-	d.Env = raynode.DriverEnv(launcher.MergeEnv(o.Environ, []string{launcher.EnvRole + "=driver"}, nil), gcs, o.TokenFile)
+	d.Env = launcher.MergeEnv(o.Environ, append([]string{launcher.EnvRole + "=driver"}, o.sparkDriverEnv()...), nil)
+	if !o.NoRay {
+		d.Env = raynode.DriverEnv(d.Env, gcs, o.TokenFile)
+	}
 	o.Log.WithField("script", o.Script).Info("driver started")
 	err := d.Run()
 	var ee *exec.ExitError

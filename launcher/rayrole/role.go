@@ -12,6 +12,7 @@ import (
 
 	"github.com/orca-yarn/orca-yarn/barrier"
 	"github.com/orca-yarn/orca-yarn/launcher/raynode"
+	"github.com/orca-yarn/orca-yarn/launcher/sparknode"
 )
 
 // Ready is what the head reports once every node is alive.
@@ -19,8 +20,10 @@ type Ready struct {
 	GCSAddress    string
 	ClientAddress string
 	DashboardURL  string
-	Nodes         int
-	Generation    int
+	// SparkMaster (spark://) and SparkUI (the Master's web UI) are set when Spark is in the gang.
+	SparkMaster, SparkUI, SparkPython string
+	Nodes                             int
+	Generation                        int
 }
 
 // Options describe this container's node and, on the head, the driver.
@@ -35,6 +38,10 @@ type Options struct {
 	// raynode.SplitMemory.
 	ContainerMiB, ObjectStoreMiB int64
 	Dashboard                    bool
+	// NoRay: this gang runs Spark alone (Spark must be set).
+	NoRay bool
+	// Spark is this container's part of the gang's Spark; nil without Spark.
+	Spark *SparkOptions
 	// Ray is the ray executable ("" : from PATH); Python runs the driver.
 	Ray, Python string
 	// Script and Args are the driver (head, cluster deploy mode); empty: no driver here.
@@ -56,48 +63,97 @@ type Options struct {
 const DefaultReadyTimeout = 5 * time.Minute
 
 // ErrNodeExited: a Ray node's `ray start --block` ended, which it never does while healthy.
-var ErrNodeExited = errors.New("rayrole: the Ray node exited")
+var ErrNodeExited = errors.New("rayrole: an engine of this container exited")
 
-// Run runs this container's part of the Ray cluster and returns the exit code the launcher should
-// report: the driver's on a head with a driver, else the node's (a failure whenever it ends).
+// Run runs this container's part of the gang's engines and returns the exit code the launcher
+// should report: the driver's on a head with a driver, else the engines' (a failure whenever one
+// ends).
 func Run(ctx context.Context, o Options) (int, error) {
 	head := o.Rank == 0
+	var sparkDone <-chan error
+	if o.Spark != nil {
+		// Spark first: its JVMs take seconds to start, and they start while Ray does.
+		var err error
+		if sparkDone, err = o.startSpark(ctx); err != nil {
+			return 1, err
+		}
+	} else if o.NoRay {
+		return 1, errors.New("rayrole: neither Ray nor Spark to run")
+	}
+	var rayDone <-chan error
+	gcs := ""
+	if !o.NoRay {
+		var err error
+		if gcs, rayDone, err = o.startRay(ctx, head); err != nil {
+			return 1, err
+		}
+	}
+	anyDone := firstOf(rayDone, sparkDone)
+	if !head {
+		return nodeExit(<-anyDone)
+	}
+	info := Ready{GCSAddress: gcs, Nodes: len(o.Plan.Members), Generation: o.Plan.Generation}
+	if !o.NoRay {
+		if err := o.waitReady(ctx, gcs, anyDone, &info); err != nil {
+			return 1, err
+		}
+	}
+	if o.Spark != nil {
+		if err := o.waitSpark(ctx, anyDone, &info); err != nil {
+			return 1, err
+		}
+	}
+	if o.Ready != nil {
+		if err := o.Ready(ctx, info); err != nil {
+			return 1, fmt.Errorf("rayrole: tell the application master that the gang is ready: %w", err)
+		}
+	}
+	if o.Script == "" {
+		return nodeExit(<-anyDone)
+	}
+	return o.runDriver(ctx, gcs)
+}
+
+// startRay starts this container's Ray node (a worker once the head's GCS has its session).
+func (o *Options) startRay(ctx context.Context, head bool) (string, <-chan error, error) {
 	gcs, err := raynode.HeadGCSAddress(o.Plan)
 	if err != nil {
-		return 1, err
+		return "", nil, err
 	}
 	node, err := o.node(head, gcs)
 	if err != nil {
-		return 1, err
+		return "", nil, err
 	}
 	if !head {
 		if err := o.waitHeadSession(ctx, gcs); err != nil {
-			return 1, err
+			return "", nil, err
 		}
 	}
 	cmd, err := node.Command()
 	if err != nil {
-		return 1, err
+		return "", nil, err
 	}
 	ray := exec.CommandContext(ctx, cmd.Argv[0], cmd.Argv[1:]...)
 	ray.Env, ray.Stdout, ray.Stderr = cmd.Environ(o.Environ), o.Stdout, o.Stderr
 	if err := ray.Start(); err != nil {
-		return 1, fmt.Errorf("rayrole: start %s: %w", cmd.Argv[0], err)
+		return "", nil, fmt.Errorf("rayrole: start %s: %w", cmd.Argv[0], err)
 	}
 	o.Log.WithFields(logrus.Fields{"head": head, "gcs": gcs, "object_store_mib": node.Memory.ObjectStore >> 20,
 		"memory_mib": node.Memory.Heap >> 20}).Info("Ray node started")
-	nodeDone := make(chan error, 1)
-	go func() { nodeDone <- ray.Wait() }()
-	if !head {
-		return nodeExit(<-nodeDone)
+	done := make(chan error, 1)
+	go func() { done <- fmt.Errorf("the Ray node: %w", waitErr(ray.Wait())) }()
+	return gcs, done, nil
+}
+
+// firstOf receives the first value of any non-nil channel.
+func firstOf(chans ...<-chan error) <-chan error {
+	out := make(chan error, len(chans))
+	for _, c := range chans {
+		if c != nil {
+			go func() { out <- <-c }()
+		}
 	}
-	if err := o.waitReady(ctx, gcs, nodeDone); err != nil {
-		return 1, err
-	}
-	if o.Script == "" {
-		return nodeExit(<-nodeDone)
-	}
-	return o.runDriver(ctx, gcs)
+	return out
 }
 
 func (o *Options) node(head bool, gcs string) (raynode.Node, error) {
@@ -106,6 +162,9 @@ func (o *Options) node(head bool, gcs string) (raynode.Node, error) {
 		ObjectStore: o.ObjectStoreMiB << 20, ShmAvailable: shm}
 	if head && o.Script != "" {
 		mo.Reserved = raynode.DriverReserve
+	}
+	if o.Spark != nil {
+		mo.Reserved += sparknode.ReserveMiB(o.Spark.Node.ExecutorMiB, head) << 20
 	}
 	mem, err := raynode.SplitMemory(mo)
 	if err != nil {
@@ -119,11 +178,12 @@ func (o *Options) node(head bool, gcs string) (raynode.Node, error) {
 	return n, nil
 }
 
-// nodeExit turns the end of `ray start --block` into the container's exit: always a failure.
+// nodeExit turns the end of an engine's daemon (`ray start --block`, a Spark Master or Worker)
+// into the container's exit: always a failure.
 func nodeExit(err error) (int, error) {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() > 0 {
-		return ee.ExitCode(), fmt.Errorf("%w with status %d", ErrNodeExited, ee.ExitCode())
+		return ee.ExitCode(), fmt.Errorf("%w: %v", ErrNodeExited, err)
 	}
 	return 1, fmt.Errorf("%w: %v", ErrNodeExited, err)
 }
