@@ -82,9 +82,11 @@ class OrcaRayContext:
 
     @property
     def _handle(self) -> RayHandle:
-        if self._session is None or self._session.ray is None:
+        # After stop the last connection's facts stay readable (app_id, token_file), as Orca's did.
+        handle = None if self._session is None else self._session.ray or self._session.last_ray
+        if handle is None:
             raise RuntimeError("Ray is not running in this session: call init() or OrcaContext.get_ray_context()")
-        return self._session.ray
+        return handle
 
     @property
     def initialized(self) -> bool:

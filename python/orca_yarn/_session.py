@@ -38,6 +38,7 @@ class Session:
     spark_env: dict[str, str | None] = field(default_factory=dict)  # replaced env values, restored at stop
     ray: RayHandle | None = None
     ray_app_id: str = ""  # the Ray YARN application (also in app_ids), ended by stop_ray
+    last_ray: RayHandle | None = None  # after stop_ray: what the Ray context still reports (as Orca's did)
     app_ids: list[str] = field(default_factory=list)
     outputs: list[ClusterOutput] = field(default_factory=list)
     staging: list[Path] = field(default_factory=list)
@@ -134,6 +135,7 @@ class Session:
         """Disconnect Ray and kill the Ray YARN application with its output guard and token."""
         problems: list[str] = []
         ray, self.ray = self.ray, None
+        self.last_ray = ray or self.last_ray
         steps: list[tuple[str, Any]] = []
         if ray is not None:
             steps.append(("disconnect Ray", ray.disconnect))

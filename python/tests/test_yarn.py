@@ -116,10 +116,16 @@ def test_init_orca_context_yarn_client(orca_yarn_bin: str, hdfs: WebHDFS, csv_ur
     # executors smaller through a spark.* setting, which wins over the sizes derived from memory.
     sc = init_orca_context("yarn-client", num_nodes=3, cores=1, memory="2g", object_store_memory="400m",
                            driver_memory="512m", tags="orca-py-test", **{"spark.executor.memory": "512m"})
-    ctx = OrcaContext.get_ray_context()
+    from orca_yarn import OrcaRayContext
+
+    assert not OrcaRayContext.get(initialize=False).initialized  # Orca: Ray only when asked for
+    ctx = OrcaContext.get_ray_context()  # starts the Ray YARN application now
     app_id = ctx.app_id
     try:
         assert ctx.num_nodes == 3 and app_id.startswith("application_")
+        info = ctx.address_info  # through Ray Client: the head's values
+        assert info["redis_address"] == info["gcs_address"] == ctx.gcs_address
+        assert info["node_ip_address"] == ctx.gcs_address.rpartition(":")[0] and info["raylet_socket_name"]
         nodes = [n["NodeID"] for n in ray.nodes() if n["Alive"]]
 
         @ray.remote(num_cpus=1)
