@@ -114,7 +114,8 @@ func TestRayAndSparkGangDetachedWithAClientDriver(t *testing.T) {
 }
 
 // assertOneApplicationOfGangSize: the tag names one application, and YARN's allocation for it is
-// the gang (two containers of the planned size, rounded up to the scheduler's 1 GiB steps) and the
+// the gang (two containers of the planned size, each rounded up by at most 1 GiB, a common
+// scheduler step; 128 MiB here) and the
 // AM: no second application for Spark, no executor containers beside the gang.
 func assertOneApplicationOfGangSize(t *testing.T, cl *testenv.Cluster, tag, id string) {
 	t.Helper()

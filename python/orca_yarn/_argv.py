@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ._config import OrcaConfig, memory_flag
+from ._gang import engine_args
 from ._shipping import ray_archives
 
 
@@ -27,16 +28,17 @@ def min_nodes_for(barrier_mode: bool | int, num_nodes: int) -> int | None:
     return None if barrier_mode == num_nodes else barrier_mode
 
 
-def _common(cfg: OrcaConfig, env: str, name: str, tags: Sequence[str], min_nodes: int | None) -> list[str]:
-    args = [
-        "--output", "json",
-        "--name", name,
-        "--num-nodes", str(cfg.num_ray_nodes),
-        "--cores", str(cfg.ray_node_cpu_cores),
-        "--memory", memory_flag(cfg.ray_node_memory),
-        "--env", env,
-    ]
-    if cfg.object_store_memory is not None:
+def _common(cfg: OrcaConfig, env: str, name: str, tags: Sequence[str], min_nodes: int | None,
+            gang: Sequence[str] = ()) -> list[str]:
+    """``gang``: the engines of one gang application (``_gang.engines``); () for Ray alone."""
+    args = ["--output", "json", "--name", name]
+    if gang:
+        args += ["--num-nodes", str(cfg.num_nodes), "--cores", str(cfg.cores), *engine_args(cfg, gang)]
+    else:
+        args += ["--num-nodes", str(cfg.num_ray_nodes), "--cores", str(cfg.ray_node_cpu_cores),
+                 "--memory", memory_flag(cfg.ray_node_memory)]
+    args += ["--env", env]
+    if cfg.object_store_memory is not None and (not gang or "ray" in gang):
         args += ["--object-store-memory", memory_flag(cfg.object_store_memory)]
     if cfg.extra_python_lib:
         args += ["--py-files", ",".join(cfg.extra_python_lib)]
@@ -54,16 +56,17 @@ def _common(cfg: OrcaConfig, env: str, name: str, tags: Sequence[str], min_nodes
 
 
 def ray_cluster_args(cfg: OrcaConfig, env: str, name: str, tags: Sequence[str] = (),
-                     min_nodes: int | None = None) -> list[str]:
-    """yarn-client: a Ray cluster only (no SCRIPT, no --command), returned once Ray is ready."""
-    return ["--detach", *_common(cfg, env, name, tags, min_nodes), "--deploy-mode", "client"]
+                     min_nodes: int | None = None, gang: Sequence[str] = ()) -> list[str]:
+    """yarn-client: a cluster to attach to (no SCRIPT, no --command), returned once it is ready:
+    Ray alone, or the engines of a gang."""
+    return ["--detach", *_common(cfg, env, name, tags, min_nodes, gang), "--deploy-mode", "client"]
 
 
 def script_args(cfg: OrcaConfig, env: str, name: str, script: str, script_argv: Sequence[str],
                 tags: Sequence[str] = (), min_nodes: int | None = None,
-                files: Sequence[str] = (), archives: Sequence[str] = ()) -> list[str]:
-    """yarn-cluster: SCRIPT runs in the head container once Ray is ready; blocking."""
-    args = [*_common(cfg, env, name, tags, min_nodes), "--deploy-mode", "cluster"]
+                files: Sequence[str] = (), archives: Sequence[str] = (), gang: Sequence[str] = ()) -> list[str]:
+    """yarn-cluster: SCRIPT runs in the head container once the gang is ready; blocking."""
+    args = [*_common(cfg, env, name, tags, min_nodes, gang), "--deploy-mode", "cluster"]
     for f in files:
         args += ["--files", f]
     for a in archives:

@@ -4,9 +4,11 @@ an engine the program did not ask for at first starts the same way later (``star
 ``start_spark``: Orca's lazy Ray, and Spark for a runtime="ray" program that asks for it).
 
 - local: Ray and Spark on this machine; no binary, no Hadoop.
-- yarn-client: this process is the driver. ``orca-yarn submit --detach`` starts a Ray-only YARN
-  application and returns once Ray is ready; Ray Client connects; ``orca-yarn attach`` streams its
-  output (and guards it); Spark starts its own YARN application on the same env archive.
+- yarn-client: this process is the driver. ``orca-yarn submit --detach`` starts one YARN application
+  whose containers run the engines asked for (``_gang``: Spark's workers and Ray's nodes side by
+  side) and returns once they are ready; Ray Client connects, Spark's driver attaches to the gang's
+  master; ``orca-yarn attach`` streams its output (and guards it). With ``colocate_spark=False`` (or
+  an engine asked for later) Ray is a Ray-only application and Spark its own Spark-on-YARN one.
 - yarn-cluster, on the edge: the running script is submitted as the driver of a Ray application
   (``orca-yarn submit SCRIPT -- ARGS``, blocking), its output streamed, and this process exits with
   the application's exit code, an int (Orca exited with a CompletedProcess object: always 1).
@@ -31,12 +33,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from . import _argv, _ray, _shipping, _spark
+from . import _argv, _gang, _ray, _shipping, _spark
 from ._binary import OrcaYarn
 from ._config import OrcaConfig
 from ._logstream import ClusterOutput
 from ._resolve import OrcaCompatWarning
-from ._results import CLIError
+from ._results import CLIError, SubmitResult
 from ._session import Session
 
 CONTEXT_FILE = "orca_yarn_context.json"
@@ -101,6 +103,9 @@ def start(session: Session) -> None:
     session.mode = mode_of(session.cfg)
     if session.mode == "yarn-cluster":
         submit_self(session)
+    if session.mode == "yarn-client" and _gang.engines(session.cfg):
+        gang_yarn_client(session)
+        return
     if session.cfg.init_spark and session.mode == "spark-submit":
         start_spark(session)  # first: where Ray goes depends on spark-submit's master
     if session.cfg.init_ray:
@@ -143,29 +148,59 @@ def spark_local(session: Session) -> None:
 
 # yarn-client ---------------------------------------------------------------------------------------
 
-def ray_yarn_client(session: Session) -> None:
-    """A Ray-only YARN application, returned once Ray is ready; this process joins with Ray Client."""
-    cfg = session.cfg
-    require_hadoop_conf(session)
+def _submit_detached(session: Session, args: list[str], what: str) -> SubmitResult:
+    """``submit --detach``: the application is recorded (to kill at stop) the moment it exists."""
     cli = _cli(session)
-    args = _argv.ray_cluster_args(cfg, _shipping.env_for_ray(cfg, cli), app_name(), (session.tag,),
-                                  _argv.min_nodes_for(session.barrier_mode, cfg.num_ray_nodes))
     try:
-        res = cli.submit(args, "submit (Ray cluster)")
+        res = cli.submit(args, what)
     except CLIError as exc:
         if exc.result.get("app_id"):  # submitted but never ready: it is ours to kill
             session.app_ids.append(str(exc.result["app_id"]))
         raise
     session.app_ids.append(res.app_id)
-    session.ray_app_id = res.app_id
     if res.ray_token_file:
         session.token_files.append(Path(res.ray_token_file))
-    res.require_ray()
     session.outputs.append(ClusterOutput(cli, res.app_id, session.log_output))
-    session.ray = _ray.connect_cluster("yarn-client", res.app_id, res.ray_client_address, res.ray_address,
-                                       res.ray_token_file, res.tracking_url, _ray.runtime_env(cfg),
-                                       str(res.raw.get("dashboard_url") or ""))
     session.env_path, session.env_python = res.env_path, res.env_python
+    return res
+
+
+def _connect_ray(session: Session, res: SubmitResult) -> None:
+    res.require_ray()
+    session.ray = _ray.connect_cluster("yarn-client", res.app_id, res.ray_client_address, res.ray_address,
+                                       res.ray_token_file, res.tracking_url, _ray.runtime_env(session.cfg),
+                                       str(res.raw.get("dashboard_url") or ""))
+
+
+def gang_yarn_client(session: Session) -> None:
+    """One YARN application for the engines asked for at init; Ray Client and Spark attach to it.
+    Its Ray is not the session's ``ray_app_id``: stopping Ray alone must not end Spark's workers."""
+    cfg = session.cfg
+    require_hadoop_conf(session)
+    gang = _gang.engines(cfg)
+    args = _argv.ray_cluster_args(cfg, _shipping.env_for_ray(cfg, _cli(session)), app_name(), (session.tag,),
+                                  _argv.min_nodes_for(session.barrier_mode, cfg.num_nodes), gang)
+    res = _submit_detached(session, args, "submit (" + " and ".join(gang) + ")")
+    spark = _gang.from_result(dict(res.raw))
+    if spark is None:
+        raise CLIError("submit", res.exit_code, f"the gang {res.app_id} reported no Spark master: {dict(res.raw)}", res.raw)
+    master, secret_file, python = spark
+    session.token_files.append(Path(secret_file))
+    if "ray" in gang:
+        _connect_ray(session, res)
+    conf = _gang.spark_conf(cfg, app_name(), master, _gang.read_secret(secret_file), python)
+    session.spark, session.spark_env = _spark.start_session(conf, log_level=cfg.spark_log_level)
+
+
+def ray_yarn_client(session: Session) -> None:
+    """A Ray-only YARN application, returned once Ray is ready; this process joins with Ray Client."""
+    cfg = session.cfg
+    require_hadoop_conf(session)
+    args = _argv.ray_cluster_args(cfg, _shipping.env_for_ray(cfg, _cli(session)), app_name(), (session.tag,),
+                                  _argv.min_nodes_for(session.barrier_mode, cfg.num_ray_nodes))
+    res = _submit_detached(session, args, "submit (Ray cluster)")
+    session.ray_app_id = res.app_id
+    _connect_ray(session, res)
 
 
 def spark_yarn_client(session: Session) -> None:
@@ -201,7 +236,8 @@ def _driver_context(session: Session, cli: OrcaYarn) -> dict:
     archives through orca-yarn's HDFS cache (the head has them unpacked, Spark's executors need the file)."""
     cfg = session.cfg
     env_path, env_python = _shipping.env_archive(cfg, cli)
-    jars = cfg.spark_yarn_archive or (_spark.spark_yarn_archive(cli.cache_put) if cfg.init_spark else None)
+    on_yarn = cfg.init_spark and not _gang.engines(cfg)  # a gang's Spark needs no jars on HDFS
+    jars = cfg.spark_yarn_archive or (_spark.spark_yarn_archive(cli.cache_put) if on_yarn else None)
     return {"env_path": env_path, "env_python": env_python, "spark_yarn_archive": jars, "tag": session.tag,
             "py_files": _shipping.container_py_files(cfg.extra_python_lib),
             "archives": _shipping.spark_archives(cfg, cli.cache_put)}
@@ -224,9 +260,11 @@ def submit_self(session: Session) -> NoReturn:
     ctx_file.write_text(json.dumps(_driver_context(session, cli)))
     files = [str(ctx_file)]
     archives = [f"{_zip_hadoop_conf(staging)}#{HADOOP_CONF_ALIAS}"]
+    gang = _gang.engines(cfg)
+    nodes = cfg.num_nodes if gang else cfg.num_ray_nodes
     args = _argv.script_args(cfg, _shipping.env_for_ray(cfg, cli), app_name(), script, sys.argv[1:],
-                             (session.tag,), _argv.min_nodes_for(session.barrier_mode, cfg.num_ray_nodes),
-                             files, archives)
+                             (session.tag,), _argv.min_nodes_for(session.barrier_mode, nodes),
+                             files, archives, gang)
     try:
         code = cli.run_streaming(args, "submit (yarn-cluster)").exit_code
     except CLIError as exc:
@@ -251,6 +289,12 @@ def spark_in_container(session: Session) -> None:
     cfg = session.cfg
     ctx_path = Path(CONTEXT_FILE)
     context = json.loads(ctx_path.read_text()) if ctx_path.is_file() else {}
+    gang = _gang.from_container_env()
+    if gang is not None:  # the gang's own Spark, in the containers beside this driver
+        master, secret_file, python = gang
+        conf = _gang.spark_conf(cfg, app_name(), master, _gang.read_secret(secret_file), python, context.get("py_files"))
+        session.spark, session.spark_env = _spark.start_session(conf, log_level=cfg.spark_log_level)
+        return
     conf_dir = Path(HADOOP_CONF_ALIAS)
     if conf_dir.is_dir():
         session.set_env({"HADOOP_CONF_DIR": str(conf_dir.resolve())})

@@ -114,8 +114,10 @@ def test_init_orca_context_yarn_client(orca_yarn_bin: str, hdfs: WebHDFS, csv_ur
     OrcaContext.log_output = True
     # Ray nodes of 2 GiB (orca-yarn keeps 640 MiB of a node for Ray's own processes); Spark's
     # executors smaller through a spark.* setting, which wins over the sizes derived from memory.
+    # colocate_spark=False: Spark as its own Spark-on-YARN application (the gang is tested below).
     sc = init_orca_context("yarn-client", num_nodes=3, cores=1, memory="2g", object_store_memory="400m",
-                           driver_memory="512m", tags="orca-py-test", **{"spark.executor.memory": "512m"})
+                           driver_memory="512m", tags="orca-py-test", colocate_spark=False,
+                           **{"spark.executor.memory": "512m"})
     from orca_yarn import OrcaRayContext
 
     assert not OrcaRayContext.get(initialize=False).initialized  # Orca: Ray only when asked for
@@ -159,14 +161,78 @@ def test_init_orca_context_yarn_client(orca_yarn_bin: str, hdfs: WebHDFS, csv_ur
     assert json.loads(status.stdout.strip().splitlines()[-1])["state"] in ("KILLED", "FINISHED")
 
 
+def _apps_tagged(hdfs: WebHDFS, tag: str) -> list[dict]:
+    """The RM's record of every application with ``tag`` (its REST API, beside the NameNode's)."""
+    import urllib.request
+
+    url = f"{hdfs.rm_web}/ws/v1/cluster/apps?applicationTags={tag}"
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return (json.load(resp).get("apps") or {}).get("app") or []
+
+
+def _processes_of(app_id: str) -> list[str]:
+    """Processes on this machine (the NodeManagers run here) that belong to the application."""
+    out = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if app_id.encode() in cmdline or f"ORCA_YARN_APP_ID={app_id}".encode() in environ:
+            out.append(f"{pid}: {cmdline.replace(bytes(1), b' ').decode(errors='replace')[:200]}")
+    return out
+
+
+def test_spark_and_ray_share_one_gang_yarn_client(orca_yarn_bin: str, hdfs: WebHDFS, csv_uri: str):
+    """Orca's shape (Spark program, Ray on it): one YARN application whose containers run both
+    engines; Spark's executors are inside it; YARN holds the gang and the AM, nothing else; stop
+    leaves no process of it, Spark's JVMs included."""
+    import time
+
+    import ray
+    from pyspark.sql import functions as F
+
+    sc = init_orca_context("yarn-client", num_nodes=2, cores=2, memory="1g", init_ray_on_spark=True,
+                           driver_memory="512m", tags="orca-py-test")
+    session = OrcaContext._session
+    assert session is not None
+    try:
+        apps = _apps_tagged(hdfs, session.tag)
+        assert len(apps) == 1, apps  # one application for both engines
+        app_id = apps[0]["id"]
+        assert sc.master.startswith("spark://")
+        rows = sc.parallelize(range(16), 16).map(
+            lambda _: (os.environ.get("ORCA_YARN_APP_ID"), os.environ.get("CONTAINER_ID"))).distinct().collect()
+        assert {a for a, _ in rows} == {app_id} and len({c for _, c in rows}) == 2, rows
+        spark = OrcaContext.get_spark_session()
+        counted = spark.read.option("header", True).csv(csv_uri).groupBy("k").agg(
+            F.sum(F.col("v").cast("int")).alias("total")).collect()
+        ray_ctx = OrcaContext.get_ray_context()
+        assert ray_ctx.num_ray_nodes == 2 and ray_ctx.app_id == app_id
+        assert ray.get(ray.remote(lambda d: sum(d.values())).remote(_grouped(counted))) == sum(WANT.values())
+        allocated_mb = int(_apps_tagged(hdfs, session.tag)[0]["allocatedMB"])
+        # Two containers of 1g executor + 512m overhead + Spark's two daemons (448m each) + Ray's
+        # default share (about 2.1g), the AM, each rounded up by at most 1 GiB (the scheduler's
+        # allocation step on real clusters; 128 MiB here). The
+        # two-application path held a Spark AM and two executor containers on top.
+        assert allocated_mb <= 2 * 5120 + 1024, allocated_mb
+    finally:
+        stop_orca_context()
+    deadline = time.monotonic() + 30  # the NodeManagers' own clean-up after the kill
+    while _processes_of(app_id) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _processes_of(app_id), _processes_of(app_id)
+
+
 def test_init_orca_context_yarn_cluster_exits_with_the_drivers_code(orca_yarn_bin: str, csv_uri: str, tmp_path: Path):
     script = tmp_path / "driver.py"
     script.write_text(textwrap.dedent("""
         import sys
         import ray
         from orca_yarn import OrcaContext, init_orca_context, stop_orca_context
-        sc = init_orca_context(cluster_mode="yarn-cluster", num_nodes=2, cores=1, memory="2g",
-                               driver_memory="512m", tags="orca-py-test", **{"spark.executor.memory": "512m"})
+        sc = init_orca_context(cluster_mode="yarn-cluster", num_nodes=2, cores=1, memory="1g", init_ray_on_spark=True,
+                               driver_memory="512m", tags="orca-py-test")
         print("NODES", OrcaContext.get_ray_context().num_nodes)
         rows = OrcaContext.get_spark_session().read.option("header", True).csv(sys.argv[1]).collect()
         print("ROWS", ray.get(ray.remote(lambda n: n).remote(len(rows))))

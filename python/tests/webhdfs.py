@@ -30,6 +30,10 @@ class WebHDFS:
         self.default_fs = _site(conf, "core-site.xml")["fs.defaultFS"].rstrip("/")
         self.http = "http://" + _site(conf, "hdfs-site.xml")["dfs.namenode.http-address"]
         self.user = user or os.environ.get("HADOOP_USER_NAME") or getpass.getuser()
+        # The ResourceManager's REST API, for tests that check what YARN holds.
+        yarn = _site(conf, "yarn-site.xml")
+        self.rm_web = "http://" + (yarn.get("yarn.resourcemanager.webapp.address")
+                                   or yarn.get("yarn.resourcemanager.hostname", "localhost") + ":8088")
 
     def _url(self, path: str, op: str, **params: str) -> str:
         q = urllib.parse.urlencode({"op": op, "user.name": self.user, **params})

@@ -1,0 +1,113 @@
+"""Spark and Ray in one gang: one YARN application whose containers each run a Ray node and a Spark
+worker (Spark's own standalone master on the head), which this process, or the driver in the head
+container, attaches to.
+
+Why one application: Orca ran Ray inside Spark's executors, so a program sized ``num_nodes=2,
+memory="10g"`` asked YARN for two executors. Two applications (a Ray gang and Spark on YARN) ask
+for twice that, and Spark's executors then wait for room beside the Ray containers. In one gang,
+each container holds the executor's heap (``memory``), its overhead and Spark's daemons, plus Ray's
+share (``extra_executor_memory_for_ray``, else Ray's minimum with some room; the binary sizes it).
+
+Which engines the gang holds is decided at ``init_orca_context``: those the program asked for. An
+engine asked for later (Orca's lazy Ray in a Spark program) starts as its own YARN application, as
+with ``colocate_spark=False``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._config import OrcaConfig, memory_flag
+from ._resolve import OrcaCompatWarning
+
+# What the launcher gives a driver in the head container (launcher/rayrole).
+ENV_MASTER = "ORCA_YARN_SPARK_MASTER"
+ENV_SECRET_FILE = "ORCA_YARN_SPARK_SECRET_FILE"
+ENV_PYTHON = "ORCA_YARN_SPARK_PYTHON"
+
+
+def engines(cfg: OrcaConfig) -> tuple[str, ...]:
+    """The engines one gang holds for ``cfg``, or () for separate applications.
+
+    A gang has one shape: Ray nodes of another count or size than Spark's executors
+    (``num_ray_nodes``, ``ray_node_cpu_cores``) cannot share its containers.
+    """
+    if not cfg.colocate_spark or not cfg.init_spark:
+        return ()
+    if not cfg.init_ray:
+        return ("spark",)
+    if (cfg.num_ray_nodes, cfg.ray_node_cpu_cores) != (cfg.num_nodes, cfg.cores):
+        warnings.warn(f"num_ray_nodes={cfg.num_ray_nodes}, ray_node_cpu_cores={cfg.ray_node_cpu_cores} differ from "
+                      f"num_nodes={cfg.num_nodes}, cores={cfg.cores}: Ray and Spark run as two YARN applications",
+                      OrcaCompatWarning, stacklevel=4)
+        return ()
+    return ("ray", "spark")
+
+
+def engine_args(cfg: OrcaConfig, gang: Sequence[str]) -> list[str]:
+    """``orca-yarn submit`` flags of a gang: its engines and Spark's and Ray's shares of each
+    container (no ``--memory``: the binary sizes the container from the shares)."""
+    args = ["--engines", ",".join(gang), "--spark-memory", memory_flag(cfg.memory)]
+    if "ray" in gang and cfg.extra_executor_memory_for_ray:
+        args += ["--ray-memory", memory_flag(cfg.extra_executor_memory_for_ray)]
+    return args
+
+
+def spark_conf(cfg: OrcaConfig, app_name: str, master: str, secret: str, python: str,
+               py_files: Sequence[str] | None = None) -> dict[str, str]:
+    """The driver's conf for the gang's Spark: one executor per container with all its cores and
+    ``memory``, the first job held until every executor registered, the gang's secret, and the
+    executors running the env's interpreter (an absolute path in the containers)."""
+    conf = {
+        "spark.master": master,
+        "spark.app.name": app_name,
+        "spark.authenticate": "true",
+        "spark.authenticate.secret": secret,
+        "spark.pyspark.python": python,
+        "spark.pyspark.driver.python": sys.executable,
+        "spark.executor.cores": str(cfg.cores),
+        "spark.executor.memory": memory_flag(cfg.memory),
+        "spark.cores.max": str(cfg.cores * cfg.num_nodes),
+        "spark.scheduler.minRegisteredResourcesRatio": "1.0",
+        "spark.driver.memory": memory_flag(cfg.driver_memory),
+        "spark.driver.cores": str(cfg.driver_cores),
+    }
+    libs = cfg.extra_python_lib if py_files is None else py_files
+    if libs:
+        conf["spark.submit.pyFiles"] = ",".join(libs)
+    if cfg.jars:
+        conf["spark.jars"] = ",".join(cfg.jars)
+    conf.update(cfg.spark_conf)
+    return conf
+
+
+def read_secret(path: str) -> str:
+    """The gang's Spark secret from the 0600 file the binary (or the launcher) wrote."""
+    try:
+        secret = Path(path).read_text().strip()
+    except OSError as exc:
+        raise RuntimeError(f"cannot read the Spark secret file {path}: {exc}") from exc
+    if not secret:
+        raise RuntimeError(f"the Spark secret file {path} is empty")
+    return secret
+
+
+def from_result(raw: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(master, secret file, executors' python) from ``submit --detach`` JSON, or None without Spark."""
+    master = str(raw.get("spark_master") or "")
+    if not master:
+        return None
+    return master, str(raw.get("spark_secret_file") or ""), str(raw.get("container_python") or "python3")
+
+
+def from_container_env() -> tuple[str, str, str] | None:
+    """The same, for the driver in the head container (the launcher's environment)."""
+    master = os.environ.get(ENV_MASTER, "")
+    if not master:
+        return None
+    return master, os.environ.get(ENV_SECRET_FILE, ""), os.environ.get(ENV_PYTHON, "python3")
