@@ -32,6 +32,7 @@ import json
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import urllib.error
@@ -119,10 +120,17 @@ def _env() -> dict[str, str]:
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a program in its own process group; on a timeout, end that group (its JVM and Ray too)."""
+    proc = subprocess.Popen(argv, cwd=cwd, env=env or _env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
     try:
-        return subprocess.run(argv, cwd=cwd, env=env or _env(), capture_output=True, text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired as e:
-        pytest.fail(f"{argv} did not end within {TIMEOUT}s; stdout:\n{e.stdout}\nstderr:\n{e.stderr}")
+        out, err = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"{argv} did not end within {TIMEOUT}s\n--- stdout (end)\n{out[-3000:]}\n"
+                    f"--- stderr (end)\n{err[-5000:]}")
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
 def _explain(p: subprocess.CompletedProcess[str]) -> str:
