@@ -142,7 +142,9 @@ def test_program_runs_locally(name: str, tmp_path: Path) -> None:
     argv, expect = LOCAL_RUNS[name]
     if name == "ncf_process_spark_dataframe":
         _movielens(tmp_path)
-    p = _run([sys.executable, str(PROGRAMS / MANIFEST[name]["file"]), *argv], tmp_path)
+    # local means this machine: relative paths are local files, not the cluster's HDFS home
+    env = {k: v for k, v in _env().items() if k not in ("HADOOP_CONF_DIR", "YARN_CONF_DIR")}
+    p = _run([sys.executable, str(PROGRAMS / MANIFEST[name]["file"]), *argv], tmp_path, env)
     assert p.returncode == 0, _explain(p)
     assert any(re.search(expect, ln) for ln in p.stdout.splitlines()), _explain(p)
     if name == "ncf_process_spark_dataframe":
