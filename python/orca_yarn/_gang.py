@@ -58,16 +58,16 @@ def engine_args(cfg: OrcaConfig, gang: Sequence[str]) -> list[str]:
     return args
 
 
-def spark_conf(cfg: OrcaConfig, app_name: str, master: str, secret: str, python: str,
+def spark_conf(cfg: OrcaConfig, app_name: str, master: str, python: str,
                py_files: Sequence[str] | None = None) -> dict[str, str]:
     """The driver's conf for the gang's Spark: one executor per container with all its cores and
-    ``memory``, the first job held until every executor registered, the gang's secret, and the
-    executors running the env's interpreter (an absolute path in the containers)."""
+    ``memory``, the first job held until every executor registered, and the executors running the
+    env's interpreter (an absolute path in the containers). The secret is not here: see
+    ``secret_submit_env``."""
     conf = {
         "spark.master": master,
         "spark.app.name": app_name,
         "spark.authenticate": "true",
-        "spark.authenticate.secret": secret,
         "spark.pyspark.python": python,
         "spark.pyspark.driver.python": sys.executable,
         "spark.executor.cores": str(cfg.cores),
@@ -84,6 +84,23 @@ def spark_conf(cfg: OrcaConfig, app_name: str, master: str, secret: str, python:
         conf["spark.jars"] = ",".join(cfg.jars)
     conf.update(cfg.spark_conf)
     return conf
+
+
+def secret_submit_env(secret_file: str, staging: Path) -> dict[str, str]:
+    """The environment that hands the gang's secret to the driver's JVM through a 0600 properties
+    file in ``staging``.
+
+    Why not ``builder.config("spark.authenticate.secret", ...)``: pyspark starts the driver JVM with
+    every setting as ``--conf k=v`` on its command line, which every user of the host can read in
+    /proc (seen on PySpark 4.3). ``PYSPARK_SUBMIT_ARGS`` carries only the file's path; arguments the
+    user put there are kept after it.
+    """
+    props = staging / "spark-auth.properties"
+    fd = os.open(props, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"spark.authenticate=true\nspark.authenticate.secret={read_secret(secret_file)}\n")
+    user = os.environ.get("PYSPARK_SUBMIT_ARGS", "").strip() or "pyspark-shell"
+    return {"PYSPARK_SUBMIT_ARGS": f"--properties-file {props} {user}"}
 
 
 def read_secret(path: str) -> str:

@@ -15,8 +15,8 @@ an engine the program did not ask for at first starts the same way later (``star
 - inside an orca-yarn driver (``in_driver_container``, whatever YARN mode was asked): the script is already
   the driver on the cluster, as after ``orca-yarn submit train.py`` from Airflow; it connects to the
   Ray it was started in and builds Spark on YARN from the context the edge shipped with ``--files``.
-- spark-submit: the SparkContext spark-submit made; Ray on this machine for a local master, else a
-  Ray YARN application as in yarn-client.
+- spark-submit: the SparkContext spark-submit made; Ray in its executors (``_ray_on_spark``) for a
+  YARN or standalone master, on this machine for a local one.
 - standalone: Spark at ``master``; Ray, which orca-yarn cannot start on a standalone cluster, on this machine.
 """
 
@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from . import _argv, _gang, _ray, _shipping, _spark
+from . import _argv, _gang, _ray, _ray_on_spark, _shipping, _spark
 from ._binary import OrcaYarn
 from ._config import OrcaConfig
 from ._logstream import ClusterOutput
@@ -172,6 +172,13 @@ def _connect_ray(session: Session, res: SubmitResult) -> None:
                                        str(res.raw.get("dashboard_url") or ""))
 
 
+def _private_dir(session: Session) -> Path:
+    """A 0700 directory of this session on this machine, removed at stop."""
+    staging = Path(tempfile.mkdtemp(prefix="orca-yarn-session-"))
+    session.staging.append(staging)
+    return staging
+
+
 def gang_yarn_client(session: Session) -> None:
     """One YARN application for the engines asked for at init; Ray Client and Spark attach to it.
     Its Ray is not the session's ``ray_app_id``: stopping Ray alone must not end Spark's workers."""
@@ -188,8 +195,9 @@ def gang_yarn_client(session: Session) -> None:
     session.token_files.append(Path(secret_file))
     if "ray" in gang:
         _connect_ray(session, res)
-    conf = _gang.spark_conf(cfg, app_name(), master, _gang.read_secret(secret_file), python)
-    session.spark, session.spark_env = _spark.start_session(conf, log_level=cfg.spark_log_level)
+    conf = _gang.spark_conf(cfg, app_name(), master, python)
+    session.spark, session.spark_env = _spark.start_session(
+        conf, _gang.secret_submit_env(secret_file, _private_dir(session)), cfg.spark_log_level)
 
 
 def ray_yarn_client(session: Session) -> None:
@@ -280,6 +288,11 @@ def submit_self(session: Session) -> NoReturn:
 # yarn-cluster, the driver in the head container ----------------------------------------------------
 
 def ray_in_container(session: Session) -> None:
+    """The gang's Ray; in a Spark-only gang (Ray asked for after init), Ray in the gang's executors."""
+    if not os.environ.get("RAY_ADDRESS") and _gang.from_container_env() is not None:
+        session.ensure_spark()
+        session.ray = _ray_on_spark.start(session.cfg, session.spark, "yarn-cluster")
+        return
     session.ray = _ray.connect_in_container(_ray.runtime_env(session.cfg))
 
 
@@ -292,8 +305,9 @@ def spark_in_container(session: Session) -> None:
     gang = _gang.from_container_env()
     if gang is not None:  # the gang's own Spark, in the containers beside this driver
         master, secret_file, python = gang
-        conf = _gang.spark_conf(cfg, app_name(), master, _gang.read_secret(secret_file), python, context.get("py_files"))
-        session.spark, session.spark_env = _spark.start_session(conf, log_level=cfg.spark_log_level)
+        conf = _gang.spark_conf(cfg, app_name(), master, python, context.get("py_files"))
+        session.spark, session.spark_env = _spark.start_session(
+            conf, _gang.secret_submit_env(secret_file, _private_dir(session)), cfg.spark_log_level)
         return
     conf_dir = Path(HADOOP_CONF_ALIAS)
     if conf_dir.is_dir():
@@ -317,10 +331,11 @@ def spark_submitted(session: Session) -> None:
 
 
 def ray_beside_submitted_spark(session: Session) -> None:
-    """Ray next to spark-submit's Spark: on this machine for a local master, else on YARN."""
+    """Ray for spark-submit's Spark: in its executors (Ray on Spark, as Orca's RayOnSpark) for a YARN
+    or standalone master; on this machine for a local master."""
     master = session.spark.sparkContext.master if session.spark is not None else "local"
-    if master.startswith("yarn"):
-        ray_yarn_client(session)
+    if master.startswith(("yarn", "spark://")):
+        session.ray = _ray_on_spark.start(session.cfg, session.spark, "spark-submit")
     else:
         ray_local(session)
 

@@ -24,12 +24,12 @@ class OrcaCompatWarning(UserWarning):
 
 
 # Orca/Zoo arguments that Orca itself dropped without a word: programs still pass them.
-_ORCA_IGNORED = ("num_executors", "extra_memory_for_ray", "conda_name", "py_files")
+_ORCA_IGNORED = ("num_executors", "conda_name", "py_files")
 # Orca arguments for its own JVM side or Ray-on-Spark internals; orca-yarn has neither.
 _NO_EFFECT = {
     "init_executor_gateway": "orca-yarn has no BigDL JVM gateway",
     "redirect_spark_log": "Spark's log goes where its log4j configuration sends it",
-    "enable_numa_binding": "orca-yarn starts no Spark standalone workers",
+    "enable_numa_binding": "orca-yarn does not bind Spark's workers to NUMA nodes",
     "redis_port": "Ray 2 has no Redis; orca-yarn plans Ray's ports per container",
     "verbose": "orca-yarn prints Ray's start-up itself",
     "extra_params": "orca-yarn starts Ray's nodes with its own flags",
@@ -236,8 +236,9 @@ def resolve_init_args(cluster_mode: str | None = None, runtime: str = "spark", c
         queue=queue.strip() if queue else None,
         tags=_str_list("tags", take("tags")),
         object_store_memory=_opt_memory("object_store_memory", take("object_store_memory")),
+        # Analytics Zoo's older name (its Chronos docs still pass it with an object store sized for it).
         extra_executor_memory_for_ray=_opt_memory("extra_executor_memory_for_ray",
-                                                  take("extra_executor_memory_for_ray")),
+                                                  take("extra_executor_memory_for_ray", take("extra_memory_for_ray"))),
         include_webui=_bool("include_webui", take("include_webui", False)),
         ray_env=ray_env,
         num_ray_nodes=_positive_int("num_ray_nodes", take("num_ray_nodes") or nodes),

@@ -111,12 +111,14 @@ class Session:
                 log.error("stop_orca_context: %s failed: %s", what, exc)
                 return False
 
+        # Ray first: Ray on Spark lives in Spark's executors and needs the SparkContext to end its
+        # nodes; stopped after Spark, its head and autoscaler stay and the program never exits.
+        problems += self.stop_ray()
         if self.spark is not None:
             if not attempt("stop Spark", self.spark.stop) and self.spark_app_id and self.cli is not None:
                 attempt(f"kill Spark application {self.spark_app_id}", self.cli.kill, self.spark_app_id)
             self.spark = None
             restore_env(self.spark_env)
-        problems += self.stop_ray()
         for app_id in self.app_ids:
             if self.cli is not None and not attempt(f"kill {app_id}", self.cli.kill, app_id):
                 log.error("the YARN application %s may still run: orca-yarn kill %s", app_id, app_id)

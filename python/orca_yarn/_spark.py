@@ -219,6 +219,7 @@ def start_session(conf: Mapping[str, str], env: Mapping[str, str] | None = None,
         wanted["PYSPARK_PYTHON"] = conf["spark.pyspark.python"]
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
+    saved.update(_drop_dead_java_home())
     try:
         builder = SparkSession.builder
         for key, value in conf.items():
@@ -239,6 +240,23 @@ def adopt_session(log_level: str = "WARN") -> Any:
     sc = SparkContext.getOrCreate()
     sc.setLogLevel(log_level)
     return SparkSession(sc) if SparkSession.getActiveSession() is None else SparkSession.getActiveSession()
+
+
+def _drop_dead_java_home() -> dict[str, str | None]:
+    """Unset a JAVA_HOME without ``bin/java`` for the JVM's start, with a warning; return what to restore.
+
+    Why: BigDL's Colab notebooks set ``os.environ["JAVA_HOME"] = "/usr/lib/jvm/java-8-openjdk-amd64"``
+    in their set-up cell; off Colab that directory does not exist and Spark cannot start, while the
+    ``java`` on PATH (which Spark falls back to) would run it.
+    """
+    home = os.environ.get("JAVA_HOME")
+    if not home or os.path.isfile(os.path.join(home, "bin", "java")):
+        return {}
+    import warnings
+
+    warnings.warn(f"JAVA_HOME={home} has no bin/java: Spark starts with the java on PATH instead", stacklevel=4)
+    del os.environ["JAVA_HOME"]
+    return {"JAVA_HOME": home}
 
 
 def restore_env(saved: Mapping[str, str | None]) -> None:

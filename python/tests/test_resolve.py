@@ -59,7 +59,7 @@ def test_cores_star_and_default_in_local_mode():
     assert _quiet(cluster_mode="yarn-client").cores == 2
 
 
-@pytest.mark.parametrize("name", ["num_executors", "extra_memory_for_ray", "conda_name", "py_files",
+@pytest.mark.parametrize("name", ["num_executors", "conda_name", "py_files",
                                   "init_executor_gateway", "redis_port", "enable_numa_binding", "made_up"])
 def test_ignored_arguments_warn_once_and_do_not_raise(name):
     with pytest.warns(OrcaCompatWarning, match=name) as seen:
@@ -136,3 +136,10 @@ def test_local_archives_are_linked_in_the_working_directory(tmp_path: Path, monk
     monkeypatch.chdir(work)
     links = link_local_archives(_quiet(additional_archive=f"{archive}#data"), tmp_path / "staging")
     assert links == [work / "data"] and (work / "data" / "f.txt").read_text() == "hi"
+
+
+def test_extra_memory_for_ray_is_zoos_name_for_the_extra_memory():
+    """Analytics Zoo's Chronos docs size the object store for it: 5g store, 10g extra."""
+    cfg = resolve_init_args(cluster_mode="yarn-client", num_nodes=2, cores=2, extra_memory_for_ray="10g",
+                            object_store_memory="5g")
+    assert cfg.extra_executor_memory_for_ray == 10 << 30 and cfg.object_store_memory == 5 << 30

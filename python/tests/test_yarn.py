@@ -170,6 +170,13 @@ def _apps_tagged(hdfs: WebHDFS, tag: str) -> list[dict]:
         return (json.load(resp).get("apps") or {}).get("app") or []
 
 
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # the process ended meanwhile
+        return b""
+
+
 def _processes_of(app_id: str) -> list[str]:
     """Processes on this machine (the NodeManagers run here) that belong to the application."""
     out = []
@@ -208,6 +215,12 @@ def test_spark_and_ray_share_one_gang_yarn_client(orca_yarn_bin: str, hdfs: WebH
         spark = OrcaContext.get_spark_session()
         counted = spark.read.option("header", True).csv(csv_uri).groupBy("k").agg(
             F.sum(F.col("v").cast("int")).alias("total")).collect()
+        secret_file = next(p for p in session.token_files if p.name == "spark-secret")
+        secret = secret_file.read_text().strip().encode()
+        assert secret and oct(secret_file.stat().st_mode & 0o777) == "0o600"
+        on_cmdlines = [pid for pid in filter(str.isdigit, os.listdir("/proc"))
+                       if secret in _read_or_empty(Path(f"/proc/{pid}/cmdline"))]
+        assert not on_cmdlines, f"the Spark secret is on the command line of {on_cmdlines}"
         ray_ctx = OrcaContext.get_ray_context()
         assert ray_ctx.num_ray_nodes == 2 and ray_ctx.app_id == app_id
         assert ray.get(ray.remote(lambda d: sum(d.values())).remote(_grouped(counted))) == sum(WANT.values())
@@ -287,3 +300,40 @@ def test_a_sigkilled_driver_leaves_no_ray_cluster(orca_yarn_bin: str, tmp_path: 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_spark_submit_program_gets_ray_on_its_executors(hadoop_conf_dir: str, hdfs: WebHDFS, tmp_path: Path):
+    """cluster_mode="spark-submit" under ``spark-submit --master yarn``: Ray's nodes run in that
+    application's executors (Ray on Spark), Spark keeps a task slot per executor for its own jobs,
+    and stop leaves no process of the application."""
+    import time
+
+    venv_bin = Path(sys.executable).parent
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent("""
+        import ray
+        from orca_yarn import OrcaContext, init_orca_context, stop_orca_context
+        sc = init_orca_context(cluster_mode="spark-submit", init_ray_on_spark=True)
+        print("APP", sc.applicationId, flush=True)
+        print("RAYNODES", sum(1 for n in ray.nodes() if n["Alive"]), flush=True)
+        print("RAYSUM", sum(ray.get([ray.remote(lambda x: x * 2).remote(i) for i in range(10)])), flush=True)
+        print("SPARKSUM", sc.parallelize(range(10)).sum(), flush=True)
+        stop_orca_context()
+    """))
+    tag = "orca-py-test-ss-" + str(int(time.time()))
+    env = {**os.environ, "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}", "HADOOP_CONF_DIR": hadoop_conf_dir}
+    cmd = [str(venv_bin / "spark-submit"), "--master", "yarn", "--num-executors", "2", "--executor-cores", "2",
+           "--executor-memory", "1g", "--conf", "spark.executor.memoryOverhead=2g",
+           # The executors run this venv's python (the NodeManagers share this machine) and need `ray` on PATH.
+           "--conf", f"spark.pyspark.python={sys.executable}",
+           "--conf", f"spark.executorEnv.PATH={venv_bin}:/usr/bin:/bin",
+           "--conf", "spark.ui.enabled=false", "--conf", f"spark.yarn.tags={tag}", str(script)]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    for want in ("RAYNODES 3", "RAYSUM 90", "SPARKSUM 45"):  # Ray's head here + a node per executor
+        assert want in out.stdout, out.stdout[-3000:] + out.stderr[-3000:]
+    app_id = next(line.split()[1] for line in out.stdout.splitlines() if line.startswith("APP "))
+    deadline = time.monotonic() + 30
+    while _processes_of(app_id) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _processes_of(app_id), _processes_of(app_id)
