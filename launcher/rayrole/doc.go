@@ -1,5 +1,9 @@
-// Package rayrole is the program a Ray application's container runs under its launcher
-// (`orca-yarn ray-node`): one Ray node, and on the head the driver.
+// Package rayrole is the program a Ray-mode application's container runs under its launcher
+// (`orca-yarn ray-node`): the gang's engines, one Ray node and/or Spark's daemons (sparknode: the
+// Master on the head, a Worker everywhere), and on the head the driver. Spark starts first (its
+// JVMs are the slower), Ray beside it; the head reports ready once Ray's GCS sees every member's
+// node and Spark's Master every member's Worker, and any engine's daemon ending is the container's
+// failure.
 //
 // The launcher has already joined the gang and written the generation's plan, which carries
 // every member's port plan (raynode.Attrs). Run then:
