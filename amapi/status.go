@@ -64,7 +64,7 @@ var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{
 <h1>orca-yarn {{.AppID}}</h1>
 <p>State: <b>{{.State}}</b> · generation {{.Generation}} · world size {{.WorldSize}} · started {{ts .Started}}</p>
 {{with .Diagnostics}}<p>{{.}}</p>{{end}}
-{{with .Ray}}<p>Ray: {{.Nodes}} nodes alive · GCS {{.GCSAddress}}{{with .ClientAddress}} · client {{.}}{{end}}</p>{{end}}
+{{with .Ray}}<p>{{.Nodes}} nodes ready{{with .GCSAddress}} · Ray GCS {{.}}{{end}}{{with .ClientAddress}} · Ray client {{.}}{{end}}{{with .SparkMaster}} · Spark master {{.}}{{end}}{{with .SparkUI}} · <a href="{{.}}">Spark UI</a>{{end}}</p>{{end}}
 <table><tr><th>rank</th><th>role</th><th>container</th><th>host</th><th>state</th><th>restarts</th><th>exit</th></tr>
 {{range .Containers}}<tr><td>{{.Rank}}</td><td>{{.Role}}</td><td>{{.ContainerID}}</td><td>{{.Host}}</td><td>{{.State}}</td><td>{{.Restarts}}</td><td>{{exit .ExitStatus}}</td></tr>
 {{end}}</table>

@@ -154,6 +154,9 @@ type SparkSpec struct {
 	// ExecutorMiB is the executor's heap (the Worker's --memory); the container holds it plus
 	// its overhead and the daemons (sparknode.ReserveMiB).
 	ExecutorMiB int64 `json:"executor_mib"`
+	// DriverMiB is the heap of the Spark driver the head container runs in cluster deploy
+	// mode (0: none there); the head keeps it and its overhead.
+	DriverMiB int64 `json:"driver_mib,omitempty"`
 }
 
 // CurrentVersion is written by this build; the AM refuses other versions (the binary that reads a

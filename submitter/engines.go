@@ -14,6 +14,10 @@ import (
 // default executor memory.
 const DefaultSparkMemory = "2g"
 
+// DefaultSparkDriverMemory is a Spark driver's heap in the head container when
+// --spark-driver-memory is not given: Spark's own default.
+const DefaultSparkDriverMemory = "1g"
+
 // rayRoomMiB is what a default Ray share holds beyond Ray's bare minimum: room for tasks' data
 // and a useful object store.
 const rayRoomMiB = 512
@@ -44,6 +48,10 @@ func (o Options) validateEngines() error {
 		return badInputf("--spark-memory without the Spark engine: add --engines ray,spark (or spark)")
 	case o.RayMemory != "" && !(o.Runs(appspec.EngineSpark) && o.Runs(appspec.EngineRay)):
 		return badInputf("--ray-memory sizes Ray beside Spark: it needs --engines ray,spark (else --memory is Ray's)")
+	case o.RayMemory != "" && o.Memory != "":
+		return badInputf("--ray-memory with --memory: give the shares (--spark-memory, --ray-memory) or the container's size, not both")
+	case o.SparkDriverMemory != "" && !(o.Runs(appspec.EngineSpark) && o.Script != "" && o.DeployMode == appspec.DeployCluster):
+		return badInputf("--spark-driver-memory sizes a Spark driver in the head container: it needs --engines ...spark, SCRIPT and --deploy-mode cluster")
 	case o.Env == "none" && o.Runs(appspec.EngineSpark):
 		return badInputf("--engines spark with --env none: the Spark engine runs the pyspark of the shipped env; ship an env with pyspark")
 	case o.ObjectStoreMemory != "" && !o.Runs(appspec.EngineRay) && o.Command == "":
@@ -51,8 +59,11 @@ func (o Options) validateEngines() error {
 	}
 	for _, kv := range o.EnvVars {
 		k, _, ok := strings.Cut(kv, "=")
-		if !ok || !envVarName.MatchString(k) {
+		switch {
+		case !ok || !envVarName.MatchString(k):
 			return badInputf("--env-var %q: want NAME=VALUE with a shell variable name", kv)
+		case k == "PYTHONPATH" || strings.HasPrefix(k, "ORCA_YARN_"):
+			return badInputf("--env-var %s: orca-yarn sets it itself; use --py-files for Python libs", k)
 		}
 	}
 	return nil
@@ -72,10 +83,7 @@ func sparkMemory(o Options, storeMiB int64) (execMiB, containerMiB int64, err er
 		containerMiB, _ = ParseMiB(o.Memory)
 		return execMiB, containerMiB, nil
 	}
-	containerMiB = sparknode.ReserveMiB(execMiB, true)
-	if o.Script != "" && o.DeployMode == appspec.DeployCluster {
-		containerMiB += raynode.DriverReserve >> 20
-	}
+	containerMiB = sparknode.ReserveMiB(execMiB, true) + headDriverMiB(o)
 	if !o.Runs(appspec.EngineRay) {
 		return execMiB, containerMiB, nil
 	}
@@ -86,6 +94,32 @@ func sparkMemory(o Options, storeMiB int64) (execMiB, containerMiB int64, err er
 	overhead := (raynode.HeadOverhead + int64(max(o.Cores, 1))*raynode.PerCPUOverhead) >> 20
 	store := max(storeMiB, raynode.MinObjectStore>>20)
 	return execMiB, containerMiB + overhead + store + raynode.MinHeap>>20 + rayRoomMiB, nil
+}
+
+// sparkDriverMiB is the heap of a Spark driver in the head container, 0 without one.
+func sparkDriverMiB(o Options) int64 {
+	if !o.Runs(appspec.EngineSpark) || o.Script == "" || o.DeployMode != appspec.DeployCluster {
+		return 0
+	}
+	heap := o.SparkDriverMemory
+	if heap == "" {
+		heap = DefaultSparkDriverMemory
+	}
+	mib, _ := ParseMiB(heap) // Validate checked it
+	return mib
+}
+
+// headDriverMiB is what the head container keeps for a driver in cluster deploy mode: the
+// Python process, and with Spark in the gang its driver JVM (heap and overhead).
+func headDriverMiB(o Options) int64 {
+	if o.Script == "" || o.DeployMode != appspec.DeployCluster {
+		return 0
+	}
+	mib := int64(raynode.DriverReserve >> 20)
+	if heap := sparkDriverMiB(o); heap > 0 {
+		mib += heap + sparknode.DriverOverheadMiB(heap)
+	}
+	return mib
 }
 
 // envVars turns --env-var into a map for the spec.

@@ -22,8 +22,12 @@ func TestResolveSizesTheGangFromSparkAndRayShares(t *testing.T) {
 		t.Fatal(err)
 	}
 	spark := sparknode.ReserveMiB(10240, true)
-	if want := spark + 3072 + 512; p.Container.MemoryMB != want {
-		t.Errorf("container %d MiB, want %d (Spark %d + Ray 3072 + driver 512)", p.Container.MemoryMB, want, spark)
+	// The head's driver: the Python process (512) and Spark's driver JVM, 1g heap + 384m overhead.
+	if want := spark + 3072 + 512 + 1024 + 384; p.Container.MemoryMB != want {
+		t.Errorf("container %d MiB, want %d (Spark %d + Ray 3072 + drivers 1920)", p.Container.MemoryMB, want, spark)
+	}
+	if p.SparkDriverMiB != 1024 {
+		t.Errorf("Spark driver %d MiB, want the 1g default", p.SparkDriverMiB)
 	}
 	if !slices.Equal(p.Engines, []string{"ray", "spark"}) || p.SparkExecutorMiB != 10240 {
 		t.Errorf("engines %v, executor %d MiB", p.Engines, p.SparkExecutorMiB)

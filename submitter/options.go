@@ -43,6 +43,9 @@ type Options struct {
 	// share of each container when Spark is there too (empty: Ray's minimum with some room).
 	SparkMemory string
 	RayMemory   string
+	// SparkDriverMemory is the heap of a Spark driver that runs in the head container (a SCRIPT
+	// in cluster deploy mode with Spark in the gang): the head keeps room for it.
+	SparkDriverMemory string
 	// EnvVars (KEY=VALUE) are set in every container, for the program and both engines.
 	EnvVars []string
 
@@ -140,7 +143,7 @@ func (o Options) Validate() error {
 		return err
 	}
 	for _, flag := range []struct{ name, value string }{{"--object-store-memory", o.ObjectStoreMemory},
-		{"--spark-memory", o.SparkMemory}, {"--ray-memory", o.RayMemory}} {
+		{"--spark-memory", o.SparkMemory}, {"--ray-memory", o.RayMemory}, {"--spark-driver-memory", o.SparkDriverMemory}} {
 		if flag.value == "" {
 			continue
 		}

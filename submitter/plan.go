@@ -40,6 +40,7 @@ type Plan struct {
 	// Engines each container runs (Ray mode); SparkExecutorMiB sizes the co-located Spark.
 	Engines          []string          `json:"engines,omitempty"`
 	SparkExecutorMiB int64             `json:"spark_executor_mib,omitempty"`
+	SparkDriverMiB   int64             `json:"spark_driver_mib,omitempty"`
 	EnvVars          map[string]string `json:"env_vars,omitempty"`
 	NumNodes         int               `json:"num_nodes"`
 	MinNodes         int               `json:"min_nodes,omitempty"`
@@ -114,7 +115,7 @@ func Resolve(o Options, user string) (Plan, error) {
 		Name: name, User: user, Queue: o.Queue, Tags: o.Tags, Priority: o.Priority,
 		Mode: mode, Command: o.Command, Script: o.Script, Args: o.Args, DeployMode: deploy,
 		Env: env, PublicEnv: o.PublicEnv, ObjectStoreMiB: store, Dashboard: o.Dashboard,
-		Engines: engines, SparkExecutorMiB: sparkExec, EnvVars: envVars(o.EnvVars),
+		Engines: engines, SparkExecutorMiB: sparkExec, SparkDriverMiB: sparkDriverMiB(o), EnvVars: envVars(o.EnvVars),
 		NumNodes: o.NumNodes, MinNodes: o.MinNodes,
 		Container:   yarn.Resource{MemoryMB: mem, VCores: int32(o.Cores), GPUs: int64(o.GPUs)},
 		AM:          yarn.Resource{MemoryMB: amMem, VCores: 1},
@@ -135,8 +136,8 @@ func checkEngineMemory(o Options, memMiB, storeMiB, sparkExecMiB int64) error {
 	}
 	for _, head := range []bool{true, false} {
 		var reserved int64
-		if head && o.Script != "" && o.DeployMode == appspec.DeployCluster {
-			reserved = raynode.DriverReserve
+		if head {
+			reserved = headDriverMiB(o) << 20
 		}
 		if sparkExecMiB > 0 {
 			reserved += sparknode.ReserveMiB(sparkExecMiB, head) << 20

@@ -158,7 +158,7 @@ func specFor(p Plan, id yarn.ApplicationID, stagingDir string, pythonPath []stri
 			Engines: p.Engines,
 		}
 		if p.SparkExecutorMiB > 0 {
-			spec.Ray.Spark = &appspec.SparkSpec{ExecutorMiB: p.SparkExecutorMiB}
+			spec.Ray.Spark = &appspec.SparkSpec{ExecutorMiB: p.SparkExecutorMiB, DriverMiB: p.SparkDriverMiB}
 		}
 		if p.Script != "" && p.DeployMode == appspec.DeployCluster {
 			spec.Ray.Script = path.Base(p.Script)

@@ -26,12 +26,12 @@ func rayDetached(ctx context.Context, c *cli.Context, cl *submitter.Cluster, sub
 	if err != nil {
 		return killIfInterrupted(ctx, cl, sub.ID, interrupted, err)
 	}
-	tokenFile, err := submitter.WriteRayToken(sub.ID, sub.Secret)
-	if err != nil {
-		return fmt.Errorf("%w: %w", submitter.ErrCluster, err)
-	}
 	res := submitter.ResultOf(ready.Report)
-	if ready.Info.GCSAddress != "" {
+	tokenFile := ""
+	if ready.Info.GCSAddress != "" { // a Spark-only gang has no Ray token to keep
+		if tokenFile, err = submitter.WriteRayToken(sub.ID, sub.Secret); err != nil {
+			return fmt.Errorf("%w: %w", submitter.ErrCluster, err)
+		}
 		res.RayAddress, res.RayClientAddress, res.RayTokenFile = ready.Info.GCSAddress, ready.Info.ClientAddress, tokenFile
 	}
 	if ready.Info.SparkMaster != "" {

@@ -160,5 +160,5 @@ func sparkOptions(ic *inContainer, attrs map[string]string, dir string) (*rayrol
 	}
 	node := sparknode.Node{Head: ic.rank == 0, Home: home, NodeIP: ip, Ports: ports, Cores: int(spec.Container.VCores),
 		ExecutorMiB: spec.Ray.Spark.ExecutorMiB, Dir: dir, Python: spec.PythonPath(), LocalDirs: os.Getenv("LOCAL_DIRS")}
-	return &rayrole.SparkOptions{Node: node, Secret: appspec.SparkSecret(ic.secret)}, nil
+	return &rayrole.SparkOptions{Node: node, Secret: appspec.SparkSecret(ic.secret), DriverMiB: spec.Ray.Spark.DriverMiB}, nil
 }

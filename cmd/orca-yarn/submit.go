@@ -37,6 +37,7 @@ func submitFlags() []cli.Flag {
 		&cli.StringFlag{Name: "engines", Usage: "what every container runs beside the driver: ray, spark or ray,spark (Spark's standalone master and workers, inside the same containers) (default: ray)"},
 		&cli.StringFlag{Name: "spark-memory", Usage: "the co-located Spark executor's heap per container (with --engines ...spark; default " + submitter.DefaultSparkMemory + ")"},
 		&cli.StringFlag{Name: "ray-memory", Usage: "Ray's share of each container beside Spark (with --engines ray,spark; default: Ray's minimum plus 512m)"},
+		&cli.StringFlag{Name: "spark-driver-memory", Usage: "heap of a Spark driver the head container runs (SCRIPT in cluster deploy mode with --engines ...spark; default " + submitter.DefaultSparkDriverMemory + ")"},
 		&cli.StringSliceFlag{Name: "env-var", Usage: "NAME=VALUE set in every container (repeatable)"},
 		&cli.StringSliceFlag{Name: "py-files", Usage: "extra Python libs (.py, .zip, .egg, dir/) on PYTHONPATH"},
 		&cli.StringSliceFlag{Name: "files", Usage: "files to place in every container's working dir (path[#name])"},
@@ -65,6 +66,7 @@ func optionsFrom(c *cli.Context) submitter.Options {
 	o.Env, o.Files, o.Archives, o.PyFiles = c.String("env"), c.StringSlice("files"), c.StringSlice("archives"), c.StringSlice("py-files")
 	o.PublicEnv, o.DeployMode, o.ObjectStoreMemory, o.Dashboard = c.Bool("public-env"), c.String("deploy-mode"), c.String("object-store-memory"), c.Bool("dashboard")
 	o.SparkMemory, o.RayMemory, o.EnvVars = c.String("spark-memory"), c.String("ray-memory"), c.StringSlice("env-var")
+	o.SparkDriverMemory = c.String("spark-driver-memory")
 	if e := c.String("engines"); e != "" {
 		o.Engines = strings.Split(e, ",")
 	}

@@ -165,6 +165,9 @@ func (o *Options) node(head bool, gcs string) (raynode.Node, error) {
 	}
 	if o.Spark != nil {
 		mo.Reserved += sparknode.ReserveMiB(o.Spark.Node.ExecutorMiB, head) << 20
+		if head && o.Script != "" && o.Spark.DriverMiB > 0 {
+			mo.Reserved += (o.Spark.DriverMiB + sparknode.DriverOverheadMiB(o.Spark.DriverMiB)) << 20
+		}
 	}
 	mem, err := raynode.SplitMemory(mo)
 	if err != nil {

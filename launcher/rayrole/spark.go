@@ -25,6 +25,8 @@ type SparkOptions struct {
 	Node sparknode.Node
 	// Secret is spark.authenticate's secret (appspec.SparkSecret).
 	Secret string
+	// DriverMiB is the heap of the Spark driver this head container runs (0: none here).
+	DriverMiB int64
 }
 
 // secretFile holds the secret alone, for the driver in this container (spark.authenticate.secret

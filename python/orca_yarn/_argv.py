@@ -67,6 +67,8 @@ def script_args(cfg: OrcaConfig, env: str, name: str, script: str, script_argv: 
                 files: Sequence[str] = (), archives: Sequence[str] = (), gang: Sequence[str] = ()) -> list[str]:
     """yarn-cluster: SCRIPT runs in the head container once the gang is ready; blocking."""
     args = [*_common(cfg, env, name, tags, min_nodes, gang), "--deploy-mode", "cluster"]
+    if "spark" in gang:  # the head keeps room for the Spark driver's JVM beside this script
+        args += ["--spark-driver-memory", memory_flag(cfg.driver_memory)]
     for f in files:
         args += ["--files", f]
     for a in archives:

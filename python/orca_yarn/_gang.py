@@ -58,8 +58,13 @@ def engine_args(cfg: OrcaConfig, gang: Sequence[str]) -> list[str]:
     return args
 
 
+# What the gang's containers were sized for: a program's own value would ask the Workers for an
+# executor they cannot give (the first job then waits forever) or leave cores unused.
+_SIZED_BY_GANG = ("spark.executor.memory", "spark.executor.cores", "spark.cores.max")
+
+
 def spark_conf(cfg: OrcaConfig, app_name: str, master: str, python: str,
-               py_files: Sequence[str] | None = None) -> dict[str, str]:
+               py_files: Sequence[str] | None = None, archives: Sequence[str] = ()) -> dict[str, str]:
     """The driver's conf for the gang's Spark: one executor per container with all its cores and
     ``memory``, the first job held until every executor registered, and the executors running the
     env's interpreter (an absolute path in the containers). The secret is not here: see
@@ -82,7 +87,13 @@ def spark_conf(cfg: OrcaConfig, app_name: str, master: str, python: str,
         conf["spark.submit.pyFiles"] = ",".join(libs)
     if cfg.jars:
         conf["spark.jars"] = ",".join(cfg.jars)
-    conf.update(cfg.spark_conf)
+    if archives:  # executors start in work directories of their own, not where YARN unpacked them
+        conf["spark.archives"] = ",".join(archives)
+    for key in _SIZED_BY_GANG:
+        if key in cfg.spark_conf and cfg.spark_conf[key] != conf[key]:
+            warnings.warn(f"{key}={cfg.spark_conf[key]} is ignored: the gang's containers are sized from "
+                          f"memory and cores ({conf[key]}); change those instead", OrcaCompatWarning, stacklevel=4)
+    conf.update({k: v for k, v in cfg.spark_conf.items() if k not in _SIZED_BY_GANG})
     return conf
 
 
@@ -115,9 +126,10 @@ def read_secret(path: str) -> str:
 
 
 def from_result(raw: dict[str, Any]) -> tuple[str, str, str] | None:
-    """(master, secret file, executors' python) from ``submit --detach`` JSON, or None without Spark."""
+    """(master, secret file, executors' python) from ``submit --detach`` JSON, or None without
+    Spark (or without the secret file, which the gang's Spark cannot be used without)."""
     master = str(raw.get("spark_master") or "")
-    if not master:
+    if not master or not raw.get("spark_secret_file"):
         return None
     return master, str(raw.get("spark_secret_file") or ""), str(raw.get("container_python") or "python3")
 

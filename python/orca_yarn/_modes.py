@@ -195,7 +195,7 @@ def gang_yarn_client(session: Session) -> None:
     session.token_files.append(Path(secret_file))
     if "ray" in gang:
         _connect_ray(session, res)
-    conf = _gang.spark_conf(cfg, app_name(), master, python)
+    conf = _gang.spark_conf(cfg, app_name(), master, python, archives=_shipping.spark_archives(cfg))
     session.spark, session.spark_env = _spark.start_session(
         conf, _gang.secret_submit_env(secret_file, _private_dir(session)), cfg.spark_log_level)
 
@@ -305,7 +305,7 @@ def spark_in_container(session: Session) -> None:
     gang = _gang.from_container_env()
     if gang is not None:  # the gang's own Spark, in the containers beside this driver
         master, secret_file, python = gang
-        conf = _gang.spark_conf(cfg, app_name(), master, python, context.get("py_files"))
+        conf = _gang.spark_conf(cfg, app_name(), master, python, context.get("py_files"), context.get("archives") or ())
         session.spark, session.spark_env = _spark.start_session(
             conf, _gang.secret_submit_env(secret_file, _private_dir(session)), cfg.spark_log_level)
         return
