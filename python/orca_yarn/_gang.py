@@ -97,14 +97,28 @@ def spark_conf(cfg: OrcaConfig, app_name: str, master: str, python: str,
     return conf
 
 
+def secret_delivery(secret_file: str, staging: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(conf, environment) that hand the gang's secret to the driver's JVM without a command line.
+
+    A JVM this process started before (an earlier session, a stopped SparkContext) is reused by
+    pyspark and reads no launch arguments any more: the secret then goes into the conf, which
+    reaches that JVM over py4j. Otherwise it goes into the new JVM's properties file.
+    """
+    from pyspark import SparkContext
+
+    if SparkContext._gateway is not None:  # noqa: SLF001 - pyspark's own singleton
+        return {"spark.authenticate.secret": read_secret(secret_file)}, {}
+    return {}, secret_submit_env(secret_file, staging)
+
+
 def secret_submit_env(secret_file: str, staging: Path) -> dict[str, str]:
-    """The environment that hands the gang's secret to the driver's JVM through a 0600 properties
+    """The environment that hands the gang's secret to a new driver JVM through a 0600 properties
     file in ``staging``.
 
-    Why not ``builder.config("spark.authenticate.secret", ...)``: pyspark starts the driver JVM with
-    every setting as ``--conf k=v`` on its command line, which every user of the host can read in
-    /proc (seen on PySpark 4.3). ``PYSPARK_SUBMIT_ARGS`` carries only the file's path; arguments the
-    user put there are kept after it.
+    Why not ``builder.config("spark.authenticate.secret", ...)`` there: pyspark starts the driver JVM
+    with every setting as ``--conf k=v`` on its command line, which every user of the host can read
+    in /proc (seen on PySpark 4.3). ``PYSPARK_SUBMIT_ARGS`` carries only the file's path; arguments
+    the user put there are kept after it.
     """
     props = staging / "spark-auth.properties"
     fd = os.open(props, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

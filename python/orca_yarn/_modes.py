@@ -179,6 +179,11 @@ def _private_dir(session: Session) -> Path:
     return staging
 
 
+def _start_gang_spark(session: Session, conf: dict[str, str], secret_file: str) -> None:
+    extra_conf, env = _gang.secret_delivery(secret_file, _private_dir(session))
+    session.spark, session.spark_env = _spark.start_session({**conf, **extra_conf}, env, session.cfg.spark_log_level)
+
+
 def gang_yarn_client(session: Session) -> None:
     """One YARN application for the engines asked for at init; Ray Client and Spark attach to it.
     Its Ray is not the session's ``ray_app_id``: stopping Ray alone must not end Spark's workers."""
@@ -196,8 +201,7 @@ def gang_yarn_client(session: Session) -> None:
     if "ray" in gang:
         _connect_ray(session, res)
     conf = _gang.spark_conf(cfg, app_name(), master, python, archives=_shipping.spark_archives(cfg))
-    session.spark, session.spark_env = _spark.start_session(
-        conf, _gang.secret_submit_env(secret_file, _private_dir(session)), cfg.spark_log_level)
+    _start_gang_spark(session, conf, secret_file)
 
 
 def ray_yarn_client(session: Session) -> None:
@@ -306,8 +310,7 @@ def spark_in_container(session: Session) -> None:
     if gang is not None:  # the gang's own Spark, in the containers beside this driver
         master, secret_file, python = gang
         conf = _gang.spark_conf(cfg, app_name(), master, python, context.get("py_files"), context.get("archives") or ())
-        session.spark, session.spark_env = _spark.start_session(
-            conf, _gang.secret_submit_env(secret_file, _private_dir(session)), cfg.spark_log_level)
+        _start_gang_spark(session, conf, secret_file)
         return
     conf_dir = Path(HADOOP_CONF_ALIAS)
     if conf_dir.is_dir():

@@ -321,7 +321,12 @@ def test_spark_submit_program_gets_ray_on_its_executors(hadoop_conf_dir: str, hd
         stop_orca_context()
     """))
     tag = "orca-py-test-ss-" + str(int(time.time()))
-    env = {**os.environ, "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}", "HADOOP_CONF_DIR": hadoop_conf_dir}
+    # A HOME of its own: local-mode tests leave ~/.ray/auth_token, which turns token auth on for
+    # Ray's head here but not for its nodes in the executors (their HOME is the NodeManager's).
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}", "HADOOP_CONF_DIR": hadoop_conf_dir,
+           "HOME": str(home)}
     cmd = [str(venv_bin / "spark-submit"), "--master", "yarn", "--num-executors", "2", "--executor-cores", "2",
            "--executor-memory", "1g", "--conf", "spark.executor.memoryOverhead=2g",
            # The executors run this venv's python (the NodeManagers share this machine) and need `ray` on PATH.
