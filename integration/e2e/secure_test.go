@@ -107,6 +107,20 @@ func TestSecureRayProgram(t *testing.T) {
 	assertNoProcessesOf(t, id)
 }
 
+// Spark in the gang on the Kerberized cluster: its executors write and read HDFS with the
+// application's delegation tokens (the containers have no Kerberos credentials of their own).
+func TestSecureSparkInTheGangUsesHDFS(t *testing.T) {
+	s := testenv.RequireSecure(t)
+	kinitAs(t, s.Keytab, s.Principal)
+	tag := uniqueTag(t)
+	r := start(t, append(engineArgs(t, tag, "spark"), testdata("spark_hdfs_program.py"), "--", "orca-gang-"+tag)...)
+	if code := r.wait(t, 15*time.Minute); code != 0 || !strings.Contains(r.stdout.String(), "HDFS-OK 1000") {
+		t.Fatalf("exit %d\n%s", code, r)
+	}
+	id, _, _ := appByTag(t, s.Cluster, tag)
+	assertNoProcessesOf(t, id)
+}
+
 // waitLogs runs `orca-yarn logs ID` until its output holds want (aggregation finishes shortly
 // after the application).
 func waitLogs(t *testing.T, id, want string) string {
