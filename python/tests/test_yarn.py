@@ -325,8 +325,11 @@ def test_spark_submit_program_gets_ray_on_its_executors(hadoop_conf_dir: str, hd
     # Ray's head here but not for its nodes in the executors (their HOME is the NodeManager's).
     home = tmp_path / "home"
     home.mkdir()
-    env = {**os.environ, "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}", "HADOOP_CONF_DIR": hadoop_conf_dir,
-           "HOME": str(home)}
+    # Ray's token auth pinned off: Ray on Spark does not hand a token to its nodes, and earlier tests
+    # of this process leave Ray's auth state behind (seen: the head then refused to start).
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("RAY_")},
+           "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}", "HADOOP_CONF_DIR": hadoop_conf_dir,
+           "HOME": str(home), "RAY_AUTH_MODE": "disabled"}
     cmd = [str(venv_bin / "spark-submit"), "--master", "yarn", "--num-executors", "2", "--executor-cores", "2",
            "--executor-memory", "1g", "--conf", "spark.executor.memoryOverhead=2g",
            # The executors run this venv's python (the NodeManagers share this machine) and need `ray` on PATH.
