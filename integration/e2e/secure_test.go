@@ -113,7 +113,7 @@ func TestSecureSparkInTheGangUsesHDFS(t *testing.T) {
 	s := testenv.RequireSecure(t)
 	kinitAs(t, s.Keytab, s.Principal)
 	tag := uniqueTag(t)
-	r := start(t, append(engineArgs(t, tag, "spark"), testdata("spark_hdfs_program.py"), "--", "orca-gang-"+tag)...)
+	r := start(t, append(engineArgs(t, tag, "spark"), testdata("spark_hdfs_program.py"), "--", "/tmp/orca-gang-"+tag)...)
 	if code := r.wait(t, 15*time.Minute); code != 0 || !strings.Contains(r.stdout.String(), "HDFS-OK 1000") {
 		t.Fatalf("exit %d\n%s", code, r)
 	}

@@ -16,5 +16,8 @@ spark = (SparkSession.builder.master(os.environ["ORCA_YARN_SPARK_MASTER"])
          .getOrCreate())
 path = sys.argv[1]
 spark.range(1000).repartition(4).write.mode("overwrite").parquet(path)
-print("HDFS-OK", spark.read.parquet(path).count(), flush=True)
+n = spark.read.parquet(path).count()
+jpath = spark._jvm.org.apache.hadoop.fs.Path(path)  # the test's data goes with the test
+jpath.getFileSystem(spark._jsc.hadoopConfiguration()).delete(jpath, True)
+print("HDFS-OK", n, flush=True)
 spark.stop()
