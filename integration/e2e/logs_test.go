@@ -91,6 +91,10 @@ func TestAMKilledSecondAttemptRecoversTheGang(t *testing.T) {
 	r.waitOutput(t, "started 1", 2*time.Minute)
 	r.waitOutput(t, "started 0", time.Minute)
 	id, _, _ := appByTag(t, cl, tag)
+	// The RM hands a new attempt only the containers it has seen RUNNING (the NodeManagers'
+	// heartbeats tell it); a kill before that is a different case (the gang restarts, tested
+	// elsewhere), seen under CI load.
+	waitRMSeesRunning(t, cl, id, 3)
 	if err := syscall.Kill(amProcess(t, id), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -109,4 +113,42 @@ func TestAMKilledSecondAttemptRecoversTheGang(t *testing.T) {
 		}
 	}
 	assertNoProcessesOf(t, id)
+}
+
+// waitRMSeesRunning polls the RM REST API until the application's current attempt has n
+// containers (the AM's included) in state RUNNING.
+func waitRMSeesRunning(t *testing.T, cl *testenv.Cluster, id string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var attempts struct {
+			AppAttempts struct {
+				AppAttempt []struct {
+					AppAttemptID string `json:"appAttemptId"`
+				} `json:"appAttempt"`
+			} `json:"appAttempts"`
+		}
+		getJSON(t, cl.RMWeb+"/ws/v1/cluster/apps/"+id+"/appattempts", &attempts)
+		running := 0
+		if a := attempts.AppAttempts.AppAttempt; len(a) > 0 {
+			var containers struct {
+				Container []struct {
+					State string `json:"containerState"`
+				} `json:"container"`
+			}
+			getJSON(t, cl.RMWeb+"/ws/v1/cluster/apps/"+id+"/appattempts/"+a[len(a)-1].AppAttemptID+"/containers", &containers)
+			for _, c := range containers.Container {
+				if c.State == "RUNNING" {
+					running++
+				}
+			}
+		}
+		if running >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the RM sees %d of %d containers of %s RUNNING after a minute", running, n, id)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
