@@ -108,6 +108,11 @@ def secret_delivery(secret_file: str, staging: Path) -> tuple[dict[str, str], di
 
     if SparkContext._gateway is not None:  # noqa: SLF001 - pyspark's own singleton
         return {"spark.authenticate.secret": read_secret(secret_file)}, {}
+    if "--properties-file" in os.environ.get("PYSPARK_SUBMIT_ARGS", "").split():
+        warnings.warn("PYSPARK_SUBMIT_ARGS names its own --properties-file: the gang's Spark secret goes to the "
+                      "driver JVM as --conf, readable in its command line by other users of this host",
+                      OrcaCompatWarning, stacklevel=4)
+        return {"spark.authenticate.secret": read_secret(secret_file)}, {}
     return {}, secret_submit_env(secret_file, staging)
 
 
@@ -125,7 +130,8 @@ def secret_submit_env(secret_file: str, staging: Path) -> dict[str, str]:
     with os.fdopen(fd, "w") as f:
         f.write(f"spark.authenticate=true\nspark.authenticate.secret={read_secret(secret_file)}\n")
     user = os.environ.get("PYSPARK_SUBMIT_ARGS", "").strip() or "pyspark-shell"
-    return {"PYSPARK_SUBMIT_ARGS": f"--properties-file {props} {user}"}
+    # --load-spark-defaults: the site's spark-defaults.conf still applies beneath the file (Spark >= 4).
+    return {"PYSPARK_SUBMIT_ARGS": f"--properties-file {props} --load-spark-defaults {user}"}
 
 
 def read_secret(path: str) -> str:

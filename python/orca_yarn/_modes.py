@@ -199,6 +199,7 @@ def gang_yarn_client(session: Session) -> None:
     master, secret_file, python = spark
     session.token_files.append(Path(secret_file))
     if "ray" in gang:
+        session.gang = res
         _connect_ray(session, res)
     conf = _gang.spark_conf(cfg, app_name(), master, python, archives=_shipping.spark_archives(cfg))
     _start_gang_spark(session, conf, secret_file)
@@ -207,6 +208,9 @@ def gang_yarn_client(session: Session) -> None:
 def ray_yarn_client(session: Session) -> None:
     """A Ray-only YARN application, returned once Ray is ready; this process joins with Ray Client."""
     cfg = session.cfg
+    if session.gang is not None and session.gang.app_id in session.app_ids:
+        _connect_ray(session, session.gang)  # Ray of the gang, asked for again after stop()
+        return
     require_hadoop_conf(session)
     args = _argv.ray_cluster_args(cfg, _shipping.env_for_ray(cfg, _cli(session)), app_name(), (session.tag,),
                                   _argv.min_nodes_for(session.barrier_mode, cfg.num_ray_nodes))

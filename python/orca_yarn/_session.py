@@ -52,6 +52,7 @@ class Session:
     log_output: Callable[[], bool] = lambda: False
     env_path: str = ""
     env_python: str = ""
+    gang: Any = None  # the gang's SubmitResult (yarn-client): Ray asked for again reconnects to it
     ray_ctx: OrcaRayContext = field(init=False)
     stopped: bool = False
 

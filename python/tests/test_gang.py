@@ -55,7 +55,7 @@ def test_the_secret_goes_to_a_private_properties_file(tmp_path: Path, monkeypatc
     monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", "--jars x.jar pyspark-shell")
     env = secret_submit_env(str(secret_file), tmp_path)
     props = tmp_path / "spark-auth.properties"
-    assert env == {"PYSPARK_SUBMIT_ARGS": f"--properties-file {props} --jars x.jar pyspark-shell"}
+    assert env == {"PYSPARK_SUBMIT_ARGS": f"--properties-file {props} --load-spark-defaults --jars x.jar pyspark-shell"}
     assert stat.S_IMODE(os.stat(props).st_mode) == 0o600
     assert "spark.authenticate.secret=abc123" in props.read_text()
     (tmp_path / "empty").write_text("")

@@ -224,6 +224,10 @@ def test_spark_and_ray_share_one_gang_yarn_client(orca_yarn_bin: str, hdfs: WebH
         ray_ctx = OrcaContext.get_ray_context()
         assert ray_ctx.num_ray_nodes == 2 and ray_ctx.app_id == app_id
         assert ray.get(ray.remote(lambda d: sum(d.values())).remote(_grouped(counted))) == sum(WANT.values())
+        ray_ctx.stop()  # Orca's stop/init of Ray: back to the gang's Ray, no second application
+        assert not ray_ctx.initialized
+        ray_ctx.init()
+        assert ray.get(ray.remote(lambda: 2).remote()) == 2 and len(_apps_tagged(hdfs, session.tag)) == 1
         allocated_mb = int(_apps_tagged(hdfs, session.tag)[0]["allocatedMB"])
         # Two containers of 1g executor + 512m overhead + Spark's two daemons (448m each) + Ray's
         # default share (about 2.1g), the AM, each rounded up by at most 1 GiB (the scheduler's
