@@ -81,9 +81,9 @@ func (o *Options) gcsClient(gcs string) (*raynode.GCSClient, error) {
 	return raynode.NewGCSClient(gcs, token)
 }
 
-// waitReady asks the head's GCS until every member's node is alive, then reports it. The node
-// dying first ends the wait at once.
-func (o *Options) waitReady(ctx context.Context, gcs string, nodeDone <-chan error, info *Ready) error {
+// waitReady asks the head's GCS until every member's node is alive, then fills in Ray's part of
+// the report. rctx carries the gang's readiness deadline; an engine dying first ends the wait.
+func (o *Options) waitReady(rctx context.Context, gcs string, nodeDone <-chan error, info *Ready) error {
 	client, err := o.gcsClient(gcs)
 	if err != nil {
 		return err
@@ -93,12 +93,6 @@ func (o *Options) waitReady(ctx context.Context, gcs string, nodeDone <-chan err
 	for _, m := range o.Plan.Members {
 		names = append(names, m.ContainerID)
 	}
-	timeout := o.ReadyTimeout
-	if timeout == 0 {
-		timeout = DefaultReadyTimeout
-	}
-	rctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	ready := make(chan error, 1)
 	go func() {
 		_, err := client.WaitReady(rctx, names)

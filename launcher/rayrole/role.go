@@ -59,10 +59,11 @@ type Options struct {
 	Log            *logrus.Entry
 }
 
-// DefaultReadyTimeout bounds the wait for every node to join after the head started.
+// DefaultReadyTimeout bounds the wait for every node of every engine to join after the head started.
 const DefaultReadyTimeout = 5 * time.Minute
 
-// ErrNodeExited: a Ray node's `ray start --block` ended, which it never does while healthy.
+// ErrNodeExited: an engine's daemon (`ray start --block`, a Spark Master or Worker) ended, which
+// it never does while healthy.
 var ErrNodeExited = errors.New("rayrole: an engine of this container exited")
 
 // Run runs this container's part of the gang's engines and returns the exit code the launcher
@@ -93,15 +94,8 @@ func Run(ctx context.Context, o Options) (int, error) {
 		return nodeExit(<-anyDone)
 	}
 	info := Ready{GCSAddress: gcs, Nodes: len(o.Plan.Members), Generation: o.Plan.Generation}
-	if !o.NoRay {
-		if err := o.waitReady(ctx, gcs, anyDone, &info); err != nil {
-			return 1, err
-		}
-	}
-	if o.Spark != nil {
-		if err := o.waitSpark(ctx, anyDone, &info); err != nil {
-			return 1, err
-		}
+	if err := o.waitEngines(ctx, gcs, anyDone, &info); err != nil {
+		return 1, err
 	}
 	if o.Ready != nil {
 		if err := o.Ready(ctx, info); err != nil {
@@ -112,6 +106,26 @@ func Run(ctx context.Context, o Options) (int, error) {
 		return nodeExit(<-anyDone)
 	}
 	return o.runDriver(ctx, gcs)
+}
+
+// waitEngines waits on the head until every engine sees every member, within one readiness
+// deadline for the gang (not one per engine).
+func (o *Options) waitEngines(ctx context.Context, gcs string, anyDone <-chan error, info *Ready) error {
+	timeout := o.ReadyTimeout
+	if timeout == 0 {
+		timeout = DefaultReadyTimeout
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if !o.NoRay {
+		if err := o.waitReady(rctx, gcs, anyDone, info); err != nil {
+			return err
+		}
+	}
+	if o.Spark != nil {
+		return o.waitSpark(rctx, anyDone, info)
+	}
+	return nil
 }
 
 // startRay starts this container's Ray node (a worker once the head's GCS has its session).

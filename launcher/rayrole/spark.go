@@ -79,20 +79,14 @@ func waitErr(err error) error {
 }
 
 // waitSpark waits on the head until every member's Worker is alive, and fills in the Spark part
-// of the Ready report.
-func (o *Options) waitSpark(ctx context.Context, anyDone <-chan error, info *Ready) error {
+// of the Ready report. rctx carries the gang's readiness deadline.
+func (o *Options) waitSpark(rctx context.Context, anyDone <-chan error, info *Ready) error {
 	ui, err := sparknode.MasterUI(o.Plan)
 	if err != nil {
 		return err
 	}
-	timeout := o.ReadyTimeout
-	if timeout == 0 {
-		timeout = DefaultReadyTimeout
-	}
-	wctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	start := time.Now()
-	if err := sparknode.WaitWorkers(wctx, ui, len(o.Plan.Members), anyDone); err != nil {
+	if err := sparknode.WaitWorkers(rctx, ui, len(o.Plan.Members), anyDone); err != nil {
 		return err
 	}
 	o.Log.WithField("waited", time.Since(start).Round(time.Millisecond).String()).Info("every Spark worker is alive")
