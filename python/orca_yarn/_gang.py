@@ -16,7 +16,6 @@ with ``colocate_spark=False``.
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 from ._config import OrcaConfig, memory_flag
 from ._resolve import OrcaCompatWarning
+from ._spark import add_libs, standalone_base
 
 # What the launcher gives a driver in the head container (launcher/rayrole).
 ENV_MASTER = "ORCA_YARN_SPARK_MASTER"
@@ -69,26 +69,11 @@ def spark_conf(cfg: OrcaConfig, app_name: str, master: str, python: str,
     ``memory``, the first job held until every executor registered, and the executors running the
     env's interpreter (an absolute path in the containers). The secret is not here: see
     ``secret_submit_env``."""
-    conf = {
-        "spark.master": master,
-        "spark.app.name": app_name,
-        "spark.authenticate": "true",
-        "spark.pyspark.python": python,
-        "spark.pyspark.driver.python": sys.executable,
-        "spark.executor.cores": str(cfg.cores),
-        "spark.executor.memory": memory_flag(cfg.memory),
-        "spark.cores.max": str(cfg.cores * cfg.num_nodes),
-        "spark.scheduler.minRegisteredResourcesRatio": "1.0",
-        "spark.driver.memory": memory_flag(cfg.driver_memory),
-        "spark.driver.cores": str(cfg.driver_cores),
-    }
-    libs = cfg.extra_python_lib if py_files is None else py_files
-    if libs:
-        conf["spark.submit.pyFiles"] = ",".join(libs)
-    if cfg.jars:
-        conf["spark.jars"] = ",".join(cfg.jars)
-    if archives:  # executors start in work directories of their own, not where YARN unpacked them
-        conf["spark.archives"] = ",".join(archives)
+    conf = standalone_base(cfg, master, app_name, python)
+    conf["spark.authenticate"] = "true"
+    conf["spark.scheduler.minRegisteredResourcesRatio"] = "1.0"
+    # archives: executors start in work directories of their own, not where YARN unpacked them.
+    add_libs(conf, cfg.extra_python_lib if py_files is None else py_files, cfg.jars, archives)
     for key in _SIZED_BY_GANG:
         if key in cfg.spark_conf and cfg.spark_conf[key] != conf[key]:
             warnings.warn(f"{key}={cfg.spark_conf[key]} is ignored: the gang's containers are sized from "

@@ -61,18 +61,18 @@ def local_conf(cfg: OrcaConfig, app_name: str) -> dict[str, str]:
         "spark.pyspark.python": cfg.python_location or sys.executable,
         "spark.pyspark.driver.python": sys.executable,
     }
-    _libs(conf, cfg.extra_python_lib, cfg.jars)
+    add_libs(conf, cfg.extra_python_lib, cfg.jars)
     conf.update(cfg.spark_conf)
     return conf
 
 
-def standalone_conf(cfg: OrcaConfig, app_name: str) -> dict[str, str]:
-    """A Spark standalone master (``master="spark://..."``): executors sized as on YARN; the workers
-    run ``python_location`` (or this interpreter's path), which must exist on every worker host."""
-    conf = {
-        "spark.master": str(cfg.master),
+def standalone_base(cfg: OrcaConfig, master: str, app_name: str, python: str) -> dict[str, str]:
+    """A driver on a standalone master (a site's, or the gang's own): ``num_nodes`` executors of
+    ``cores`` and ``memory``, one per worker, the executors running ``python``."""
+    return {
+        "spark.master": master,
         "spark.app.name": app_name,
-        "spark.pyspark.python": cfg.python_location or sys.executable,
+        "spark.pyspark.python": python,
         "spark.pyspark.driver.python": sys.executable,
         "spark.executor.cores": str(cfg.cores),
         "spark.executor.memory": memory_flag(cfg.memory),
@@ -80,12 +80,18 @@ def standalone_conf(cfg: OrcaConfig, app_name: str) -> dict[str, str]:
         "spark.driver.memory": memory_flag(cfg.driver_memory),
         "spark.driver.cores": str(cfg.driver_cores),
     }
-    _libs(conf, cfg.extra_python_lib, cfg.jars)
+
+
+def standalone_conf(cfg: OrcaConfig, app_name: str) -> dict[str, str]:
+    """A Spark standalone master (``master="spark://..."``): executors sized as on YARN; the workers
+    run ``python_location`` (or this interpreter's path), which must exist on every worker host."""
+    conf = standalone_base(cfg, str(cfg.master), app_name, cfg.python_location or sys.executable)
+    add_libs(conf, cfg.extra_python_lib, cfg.jars)
     conf.update(cfg.spark_conf)
     return conf
 
 
-def _libs(conf: dict[str, str], py_files: Sequence[str], jars: Sequence[str], archives: Sequence[str] = ()) -> None:
+def add_libs(conf: dict[str, str], py_files: Sequence[str], jars: Sequence[str], archives: Sequence[str] = ()) -> None:
     if py_files:
         conf["spark.submit.pyFiles"] = ",".join(py_files)
     if jars:
@@ -132,7 +138,7 @@ def yarn_conf(cfg: OrcaConfig, app_name: str, env_path: str, env_python: str = "
     all_tags = [*cfg.tags, *tags]
     if all_tags:
         conf["spark.yarn.tags"] = ",".join(all_tags)
-    _libs(conf, cfg.extra_python_lib if py_files is None else py_files, cfg.jars,
+    add_libs(conf, cfg.extra_python_lib if py_files is None else py_files, cfg.jars,
           cfg.additional_archive if archives is None else archives)
     conf.update(cfg.spark_conf)
     return conf
